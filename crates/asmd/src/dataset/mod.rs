@@ -1,0 +1,354 @@
+//! `Dataset`: an index over the songs of one or more definitions.
+//!
+//! A dataset holds the definitions (shared, immutable) and one inclusion flag per
+//! dataset and per song. Filtering ([`Dataset::filter`]) and set operations
+//! ([`Dataset::union`], [`Dataset::intersect`], [`Dataset::complement`],
+//! [`Dataset::choice`]) only flip flags; then `paths` is rebuilt from the included songs:
+//! `paths[i] = (mixed recordings, sources, ground truths)`, all relative to the install
+//! directory. Data access (`get_gts`, score matrices, pianorolls...) goes by index into
+//! `paths`.
+//!
+//! ```
+//! use asmd::{Dataset, FilterOptions};
+//! let mut d = Dataset::official().unwrap();
+//! d.filter(&FilterOptions { composer: "Mozart".into(), ..Default::default() }).unwrap();
+//! let piano_only = d.filter_copy(&FilterOptions {
+//!     instruments: vec!["piano".into()], ensemble: Some(false), ..Default::default()
+//! }).unwrap();
+//! assert!(piano_only.len() <= d.len());
+//! for (dataset, song) in piano_only.songs() {
+//!     assert!(song.composer.contains("Mozart"), "{} {}", dataset.name, song.title);
+//! }
+//! ```
+
+mod access;
+mod filter;
+mod setops;
+
+pub use filter::{FilterOptions, GtRequirement, InstrumentMatch};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::definition::{self, Definition, OnInvalid, Song};
+use crate::error::{Error, Result};
+use crate::metadataset::Metadataset;
+
+/// The files of one item of a dataset, relative to the install directory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemPaths {
+    /// Mixed recording(s); several are summed into one mix.
+    pub mixed: Vec<String>,
+    /// Per-instrument source recordings (empty unless requested with `sources`).
+    pub sources: Vec<String>,
+    /// Ground-truth files, one per instrument track.
+    pub ground_truth: Vec<String>,
+}
+
+/// A collection of definitions shared by datasets built from it.
+#[derive(Debug)]
+pub struct Collection {
+    definitions: Vec<Definition>,
+    fingerprint: u64,
+}
+
+impl Collection {
+    /// Wrap definitions; fails if two share a name.
+    pub fn new(definitions: Vec<Definition>) -> Result<Collection> {
+        for (i, d) in definitions.iter().enumerate() {
+            if let Some(other) = definitions[..i].iter().find(|o| o.name == d.name) {
+                return Err(Error::format(
+                    &d.origin,
+                    "$.name",
+                    format!(
+                        "dataset `{}` is also defined in {}",
+                        d.name,
+                        other.origin.display()
+                    ),
+                ));
+            }
+        }
+        let fingerprint = fingerprint(&definitions);
+        Ok(Collection {
+            definitions,
+            fingerprint,
+        })
+    }
+
+    /// The definitions, in load order.
+    pub fn definitions(&self) -> &[Definition] {
+        &self.definitions
+    }
+}
+
+fn fingerprint(defs: &[Definition]) -> u64 {
+    // FNV-1a over names, song titles and ground-truth paths: cheap and stable.
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain(std::iter::once(0xff)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    };
+    for d in defs {
+        eat(&d.name);
+        for s in &d.songs {
+            eat(&s.title);
+            for g in &s.ground_truth {
+                eat(g);
+            }
+        }
+    }
+    h
+}
+
+/// Where a dataset's definitions come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefinitionSource {
+    /// The embedded official collection.
+    Official,
+    /// Directories of `*.json` definitions, loaded in this order.
+    Dirs(Vec<PathBuf>),
+}
+
+/// An index over the songs of a collection of definitions (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    collection: Arc<Collection>,
+    metadataset: Metadataset,
+    dataset_included: Vec<bool>,
+    song_included: Vec<Vec<bool>>,
+    paths: Vec<ItemPaths>,
+    items: Vec<(usize, usize)>,
+    chunks: IndexMap<String, (usize, usize)>,
+}
+
+impl Dataset {
+    /// Load definitions from `definition_dirs` (the official collection when empty)
+    /// and the metadataset from `metadataset_path` (the default location when `None`).
+    /// Everything starts included.
+    pub fn new<P: AsRef<Path>>(
+        definition_dirs: &[P],
+        metadataset_path: Option<&Path>,
+    ) -> Result<Dataset> {
+        let metadataset = Metadataset::load(metadataset_path)?;
+        let defs = if definition_dirs.is_empty() {
+            (*definition::official()?).clone()
+        } else {
+            let mut all = Vec::new();
+            for dir in definition_dirs {
+                all.extend(definition::load_dir(dir, OnInvalid::Fail)?);
+            }
+            all
+        };
+        Dataset::from_definitions(defs, metadataset)
+    }
+
+    /// The official collection with the default datasets.json.
+    pub fn official() -> Result<Dataset> {
+        Dataset::new::<&Path>(&[], None)
+    }
+
+    /// A dataset with no definition (the reference's `empty=True`).
+    pub fn empty(metadataset: Metadataset) -> Dataset {
+        Dataset::from_definitions(Vec::new(), metadataset).expect("no definitions cannot clash")
+    }
+
+    /// A dataset over already-loaded definitions.
+    pub fn from_definitions(defs: Vec<Definition>, metadataset: Metadataset) -> Result<Dataset> {
+        Dataset::from_collection(Arc::new(Collection::new(defs)?), metadataset)
+    }
+
+    /// A dataset over a shared collection (cheap: definitions are not copied).
+    pub fn from_collection(
+        collection: Arc<Collection>,
+        metadataset: Metadataset,
+    ) -> Result<Dataset> {
+        let dataset_included = vec![true; collection.definitions.len()];
+        let song_included = collection
+            .definitions
+            .iter()
+            .map(|d| vec![true; d.songs.len()])
+            .collect();
+        let mut d = Dataset {
+            collection,
+            metadataset,
+            dataset_included,
+            song_included,
+            paths: Vec::new(),
+            items: Vec::new(),
+            chunks: IndexMap::new(),
+        };
+        d.filter(&FilterOptions::default())?;
+        Ok(d)
+    }
+
+    /// The shared collection of definitions.
+    pub fn collection(&self) -> &Arc<Collection> {
+        &self.collection
+    }
+
+    /// All definitions (included or not), in load order.
+    pub fn definitions(&self) -> &[Definition] {
+        &self.collection.definitions
+    }
+
+    /// The datasets.json in use.
+    pub fn metadataset(&self) -> &Metadataset {
+        &self.metadataset
+    }
+
+    /// Use another install directory (same definitions).
+    pub fn set_install_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.metadataset.install_dir = dir.into();
+    }
+
+    /// The install directory.
+    pub fn install_dir(&self) -> &Path {
+        &self.metadataset.install_dir
+    }
+
+    /// Number of items in `paths`.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// True when no item is selected.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The selected items' files.
+    pub fn paths(&self) -> &[ItemPaths] {
+        &self.paths
+    }
+
+    /// Replace the files of the selected items, e.g. to point an item at other files.
+    /// The number of items must not change.
+    pub fn set_paths(&mut self, paths: Vec<ItemPaths>) -> Result<()> {
+        if paths.len() != self.items.len() {
+            return Err(Error::argument(format!(
+                "paths must keep one entry per selected song ({}), got {}",
+                self.items.len(),
+                paths.len()
+            )));
+        }
+        self.paths = paths;
+        Ok(())
+    }
+
+    /// `(definition index, song index)` of each item of `paths`.
+    pub fn item_songs(&self) -> &[(usize, usize)] {
+        &self.items
+    }
+
+    /// The definition and song of item `idx`.
+    pub fn song(&self, idx: usize) -> Result<(&Definition, &Song)> {
+        let (d, s) = *self.items.get(idx).ok_or_else(|| self.index_error(idx))?;
+        let def = &self.collection.definitions[d];
+        Ok((def, &def.songs[s]))
+    }
+
+    /// The included songs, in order, with their definition.
+    pub fn songs(&self) -> impl Iterator<Item = (&Definition, &Song)> + '_ {
+        self.items.iter().map(move |&(d, s)| {
+            let def = &self.collection.definitions[d];
+            (def, &def.songs[s])
+        })
+    }
+
+    /// Whether each definition is included.
+    pub fn dataset_included(&self) -> &[bool] {
+        &self.dataset_included
+    }
+
+    /// Whether each song of each definition is included.
+    pub fn song_included(&self) -> &[Vec<bool>] {
+        &self.song_included
+    }
+
+    /// `dataset name -> [start, end)` in `paths`, for the datasets with items.
+    pub fn chunks(&self) -> &IndexMap<String, (usize, usize)> {
+        &self.chunks
+    }
+
+    /// The index in `paths` of item `idx` of dataset `name`.
+    pub fn idx_chunk_to_whole(&self, name: &str, idx: usize) -> Result<usize> {
+        let (start, end) = *self.chunks.get(name).ok_or_else(|| {
+            Error::argument(format!(
+                "dataset `{name}` has no selected song (selected: {})",
+                self.chunks.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        if start + idx >= end {
+            return Err(Error::argument(format!(
+                "index {idx} is out of range for dataset `{name}` ({} selected songs)",
+                end - start
+            )));
+        }
+        Ok(start + idx)
+    }
+
+    /// Absolute path of a file named relative to the install directory.
+    pub fn full_path(&self, relative: &str) -> PathBuf {
+        self.metadataset.install_dir.join(relative)
+    }
+
+    pub(crate) fn index_error(&self, idx: usize) -> Error {
+        Error::argument(format!(
+            "index {idx} is out of range: the dataset has {} items",
+            self.paths.len()
+        ))
+    }
+
+    /// The files of item `idx`.
+    pub fn item(&self, idx: usize) -> Result<&ItemPaths> {
+        self.paths.get(idx).ok_or_else(|| self.index_error(idx))
+    }
+
+    /// Mark datasets with no included song as excluded and vice versa.
+    fn check_consistency(&mut self) {
+        for (inc, songs) in self.dataset_included.iter_mut().zip(&self.song_included) {
+            *inc = songs.iter().any(|&s| s);
+        }
+    }
+
+    /// Rebuild `paths`, `items` and `chunks` from the inclusion flags.
+    fn rebuild(&mut self, opts: &filter::OutputOptions) -> Result<()> {
+        self.check_consistency();
+        let mut paths = Vec::new();
+        let mut items = Vec::new();
+        for (di, def) in self.collection.definitions.iter().enumerate() {
+            if !self.dataset_included[di] {
+                continue;
+            }
+            for (si, song) in def.songs.iter().enumerate() {
+                if self.song_included[di][si] {
+                    paths.push(opts.item_paths(def, song)?);
+                    items.push((di, si));
+                }
+            }
+        }
+        self.paths = paths;
+        self.items = items;
+        self.rebuild_chunks();
+        Ok(())
+    }
+
+    /// `chunks` from `items` (which are grouped by dataset, in definition order).
+    fn rebuild_chunks(&mut self) {
+        let mut chunks: IndexMap<String, (usize, usize)> = IndexMap::new();
+        for (i, &(di, _)) in self.items.iter().enumerate() {
+            let name = &self.collection.definitions[di].name;
+            match chunks.get_mut(name) {
+                Some(c) => c.1 = i + 1,
+                None => {
+                    chunks.insert(name.clone(), (i, i + 1));
+                }
+            }
+        }
+        self.chunks = chunks;
+    }
+}

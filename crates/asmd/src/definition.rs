@@ -1,0 +1,814 @@
+//! Dataset definitions: the JSON files describing one dataset each (SPEC §2).
+//!
+//! A definition is validated while it is read: every problem is reported with the file,
+//! the JSON path (`$.songs[12].ground_truth`) and what is wrong, instead of the
+//! reference's silent "Error opening". The string `"unknown"` is accepted wherever a
+//! value may be unknown. Keys this schema does not define are kept ([`Definition::extra`],
+//! [`Song::extra`]) so that tools built on top (and [`Definition::to_json`]) see them.
+//!
+//! The official collection (7 datasets, 1,787 songs) is embedded in the binary:
+//! [`official`].
+//!
+//! ```
+//! let defs = asmd::definition::official().unwrap();
+//! let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+//! assert_eq!(names, ["Bach10", "Maestro", "MusicNet", "PHENICX", "SMD", "traditional_flute", "vienna_corpus"]);
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, IoContext, Result};
+
+/// Annotation types a definition may declare in `ground_truth`.
+pub const GT_TYPES: [&str; 9] = [
+    "misaligned",
+    "score",
+    "broad_alignment",
+    "precise_alignment",
+    "velocities",
+    "f0",
+    "sustain",
+    "soft",
+    "sostenuto",
+];
+
+/// The `install` section of a definition.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Install {
+    /// Download URL (`None` when `"unknown"`).
+    pub url: Option<String>,
+    /// Whether the download is an archive to unpack.
+    pub unpack: bool,
+    /// Whether the source needs a login.
+    pub login: bool,
+    /// Legacy shell lines run after download (`&install_dir`, `&asmd_dir` substituted).
+    pub post_process: Vec<String>,
+    /// Converters to build ground truth: `(name, keyword arguments)`.
+    pub conversion: Vec<(String, Map<String, Value>)>,
+    /// Other keys (e.g. `checksum`, `steps`), kept verbatim.
+    pub extra: Map<String, Value>,
+}
+
+/// One song of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Song {
+    /// Title.
+    pub title: String,
+    /// Composer (free text; may be `"unknown"`).
+    pub composer: String,
+    /// Instruments, one per track.
+    pub instruments: Vec<String>,
+    /// Mixed recording(s), relative to the install directory.
+    pub recording: Vec<String>,
+    /// Per-instrument source recordings, when the dataset has them.
+    pub sources: Option<Vec<String>>,
+    /// Ground-truth files, one per instrument (or one for all).
+    pub ground_truth: Vec<String>,
+    /// Groups (splits) the song belongs to.
+    pub groups: Vec<String>,
+    /// Keys not defined by the schema.
+    pub extra: Map<String, Value>,
+}
+
+/// One dataset definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// Dataset name; also its folder inside the install directory.
+    pub name: String,
+    /// True if pieces have several instruments (`None` when `"unknown"`).
+    pub ensemble: Option<bool>,
+    /// Groups used by the songs.
+    pub groups: Vec<String>,
+    /// Instruments appearing in the dataset.
+    pub instruments: Vec<String>,
+    /// Format of per-instrument recordings (`"unknown"` when none).
+    pub sources_format: String,
+    /// Format of mixed recordings.
+    pub recording_format: String,
+    /// Availability level (0-2) of each annotation type, per group.
+    pub ground_truth: IndexMap<String, IndexMap<String, u8>>,
+    /// How to install the dataset.
+    pub install: Install,
+    /// The songs.
+    pub songs: Vec<Song>,
+    /// Keys not defined by the schema.
+    pub extra: Map<String, Value>,
+    /// Where the definition was read from (`<embedded>/Name.json` for the official ones).
+    pub origin: PathBuf,
+}
+
+impl Definition {
+    /// Parse and validate a definition from JSON text; `origin` names it in errors.
+    pub fn from_json_str(text: &str, origin: impl AsRef<Path>) -> Result<Definition> {
+        let origin = origin.as_ref();
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::format(
+                origin,
+                format!("line {}, column {}", e.line(), e.column()),
+                format!("invalid JSON: {}", strip_position(&e.to_string())),
+            )
+        })?;
+        parse_definition(&value, origin)
+    }
+
+    /// Read and validate a definition file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Definition> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).with_path(path)?;
+        Definition::from_json_str(&text, path)
+    }
+
+    /// Availability level of an annotation type in a group (0 when not declared).
+    pub fn gt_level(&self, group: &str, gt_type: &str) -> u8 {
+        self.ground_truth
+            .get(group)
+            .and_then(|g| g.get(gt_type))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The definition as JSON, in the schema's layout (unknown keys included).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(self.name.clone()));
+        m.insert(
+            "ensemble".into(),
+            self.ensemble
+                .map(Value::from)
+                .unwrap_or_else(|| "unknown".into()),
+        );
+        m.insert("groups".into(), strings(&self.groups));
+        m.insert("instruments".into(), strings(&self.instruments));
+        m.insert(
+            "sources".into(),
+            serde_json::json!({ "format": self.sources_format }),
+        );
+        m.insert(
+            "recording".into(),
+            serde_json::json!({ "format": self.recording_format }),
+        );
+        let gt: Map<String, Value> = self
+            .ground_truth
+            .iter()
+            .map(|(g, types)| {
+                let t: Map<String, Value> = types
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(*v)))
+                    .collect();
+                (g.clone(), Value::Object(t))
+            })
+            .collect();
+        m.insert("ground_truth".into(), Value::Object(gt));
+        let mut inst = Map::new();
+        inst.insert(
+            "url".into(),
+            Value::from(self.install.url.clone().unwrap_or_else(|| "unknown".into())),
+        );
+        inst.insert("unpack".into(), Value::from(self.install.unpack));
+        inst.insert("login".into(), Value::from(self.install.login));
+        inst.insert(
+            "post-process".into(),
+            if self.install.post_process.is_empty() {
+                Value::from("unknown")
+            } else {
+                strings(&self.install.post_process)
+            },
+        );
+        inst.insert(
+            "conversion".into(),
+            Value::Array(
+                self.install
+                    .conversion
+                    .iter()
+                    .map(|(n, kw)| {
+                        Value::Array(vec![Value::from(n.clone()), Value::Object(kw.clone())])
+                    })
+                    .collect(),
+            ),
+        );
+        for (k, v) in &self.install.extra {
+            inst.insert(k.clone(), v.clone());
+        }
+        m.insert("install".into(), Value::Object(inst));
+        m.insert(
+            "songs".into(),
+            Value::Array(self.songs.iter().map(Song::to_json).collect()),
+        );
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+impl Song {
+    /// The song as JSON, in the schema's layout (unknown keys included).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("title".into(), Value::from(self.title.clone()));
+        m.insert("composer".into(), Value::from(self.composer.clone()));
+        m.insert("instruments".into(), strings(&self.instruments));
+        m.insert(
+            "recording".into(),
+            serde_json::json!({ "path": strings(&self.recording) }),
+        );
+        if let Some(s) = &self.sources {
+            m.insert("sources".into(), serde_json::json!({ "path": strings(s) }));
+        }
+        m.insert("ground_truth".into(), strings(&self.ground_truth));
+        m.insert("groups".into(), strings(&self.groups));
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+fn strings(v: &[String]) -> Value {
+    Value::Array(v.iter().map(|s| Value::from(s.clone())).collect())
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Validating parser over a JSON value: every accessor knows its JSON path.
+
+struct Ctx<'a> {
+    origin: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err(&self, path: &str, problem: impl Into<String>) -> Error {
+        Error::format(self.origin, path.to_string(), problem)
+    }
+
+    fn object<'v>(&self, v: &'v Value, path: &str) -> Result<&'v Map<String, Value>> {
+        v.as_object()
+            .ok_or_else(|| self.err(path, format!("expected an object, found {}", kind(v))))
+    }
+
+    fn field<'v>(&self, obj: &'v Map<String, Value>, key: &str, path: &str) -> Result<&'v Value> {
+        obj.get(key)
+            .ok_or_else(|| self.err(path, format!("missing required key `{key}`")))
+    }
+
+    fn string(&self, v: &Value, path: &str) -> Result<String> {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| self.err(path, format!("expected a string, found {}", kind(v))))
+    }
+
+    fn boolean(&self, v: &Value, path: &str) -> Result<bool> {
+        v.as_bool()
+            .ok_or_else(|| self.err(path, format!("expected true or false, found {}", kind(v))))
+    }
+
+    /// A list of strings; `"unknown"` means an empty list.
+    fn strings(&self, v: &Value, path: &str) -> Result<Vec<String>> {
+        match v {
+            Value::String(s) if s == "unknown" => Ok(Vec::new()),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| self.string(x, &format!("{path}[{i}]")))
+                .collect(),
+            _ => Err(self.err(
+                path,
+                format!("expected a list of strings, found {}", kind(v)),
+            )),
+        }
+    }
+
+    /// `{"path": [...]}` (or `"unknown"` -> None).
+    fn path_list(&self, v: &Value, path: &str) -> Result<Option<Vec<String>>> {
+        if v.as_str() == Some("unknown") {
+            return Ok(None);
+        }
+        let o = self.object(v, path)?;
+        let p = self.field(o, "path", path)?;
+        self.strings(p, &format!("{path}.path")).map(Some)
+    }
+
+    fn format_of(&self, obj: &Map<String, Value>, key: &str) -> Result<String> {
+        match obj.get(key) {
+            None => Ok("unknown".into()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => {
+                let path = format!("$.{key}");
+                let o = self.object(v, &path)?;
+                match o.get("format") {
+                    None => Ok("unknown".into()),
+                    Some(f) => self.string(f, &format!("{path}.format")),
+                }
+            }
+        }
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+const DEF_KEYS: [&str; 9] = [
+    "name",
+    "ensemble",
+    "groups",
+    "instruments",
+    "sources",
+    "recording",
+    "ground_truth",
+    "install",
+    "songs",
+];
+const SONG_KEYS: [&str; 7] = [
+    "title",
+    "composer",
+    "instruments",
+    "recording",
+    "sources",
+    "ground_truth",
+    "groups",
+];
+const INSTALL_KEYS: [&str; 5] = ["url", "unpack", "login", "post-process", "conversion"];
+
+fn parse_definition(v: &Value, origin: &Path) -> Result<Definition> {
+    let c = Ctx { origin };
+    let o = c.object(v, "$")?;
+    let name = c.string(c.field(o, "name", "$")?, "$.name")?;
+    if name.is_empty() || name.contains('/') || name.contains('\\') || name == ".." || name == "." {
+        return Err(c.err("$.name", format!("`{name}` is not usable as a folder name")));
+    }
+    let ensemble = match c.field(o, "ensemble", "$")? {
+        Value::String(s) if s == "unknown" => None,
+        other => Some(c.boolean(other, "$.ensemble")?),
+    };
+    let groups = match o.get("groups") {
+        Some(g) => c.strings(g, "$.groups")?,
+        None => vec!["all".to_string()],
+    };
+    let instruments = c.strings(c.field(o, "instruments", "$")?, "$.instruments")?;
+    let sources_format = c.format_of(o, "sources")?;
+    let recording_format = c.format_of(o, "recording")?;
+    let ground_truth = parse_gt_levels(&c, c.field(o, "ground_truth", "$")?)?;
+    let install = match o.get("install") {
+        Some(i) => parse_install(&c, i)?,
+        None => Install::default(),
+    };
+    let songs_v = c.field(o, "songs", "$")?;
+    let songs_a = songs_v.as_array().ok_or_else(|| {
+        c.err(
+            "$.songs",
+            format!("expected a list of songs, found {}", kind(songs_v)),
+        )
+    })?;
+    let songs = songs_a
+        .iter()
+        .enumerate()
+        .map(|(i, s)| parse_song(&c, s, &format!("$.songs[{i}]")))
+        .collect::<Result<Vec<_>>>()?;
+    let extra = o
+        .iter()
+        .filter(|(k, _)| !DEF_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Definition {
+        name,
+        ensemble,
+        groups,
+        instruments,
+        sources_format,
+        recording_format,
+        ground_truth,
+        install,
+        songs,
+        extra,
+        origin: origin.to_path_buf(),
+    })
+}
+
+fn parse_gt_levels(c: &Ctx, v: &Value) -> Result<IndexMap<String, IndexMap<String, u8>>> {
+    let o = c.object(v, "$.ground_truth")?;
+    let mut out = IndexMap::new();
+    for (group, types) in o {
+        let gpath = format!("$.ground_truth.{group}");
+        let t = c.object(types, &gpath)?;
+        let mut levels = IndexMap::new();
+        for (ty, level) in t {
+            let tpath = format!("{gpath}.{ty}");
+            if !GT_TYPES.contains(&ty.as_str()) {
+                return Err(c.err(
+                    &tpath,
+                    format!(
+                        "unknown ground-truth type `{ty}` (expected one of {})",
+                        GT_TYPES.join(", ")
+                    ),
+                ));
+            }
+            let l = match level.as_u64() {
+                Some(l) if l <= 2 => l as u8,
+                _ => return Err(c.err(&tpath, format!("level must be 0, 1 or 2, found {level}"))),
+            };
+            levels.insert(ty.clone(), l);
+        }
+        out.insert(group.clone(), levels);
+    }
+    Ok(out)
+}
+
+fn parse_install(c: &Ctx, v: &Value) -> Result<Install> {
+    let o = c.object(v, "$.install")?;
+    let url = match o.get("url") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "unknown" || s.is_empty() => None,
+        Some(u) => Some(c.string(u, "$.install.url")?),
+    };
+    let unpack = match o.get("unpack") {
+        None => false,
+        Some(u) => c.boolean(u, "$.install.unpack")?,
+    };
+    let login = match o.get("login") {
+        None => false,
+        Some(u) => c.boolean(u, "$.install.login")?,
+    };
+    let post_process = match o.get("post-process") {
+        None => Vec::new(),
+        Some(p) => c.strings(p, "$.install.post-process")?,
+    };
+    let mut conversion = Vec::new();
+    match o.get("conversion") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == "unknown" => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("$.install.conversion[{i}]");
+                let (name, kwargs) = match item {
+                    Value::Array(pair) if !pair.is_empty() && pair.len() <= 2 => {
+                        let name = c.string(&pair[0], &format!("{p}[0]"))?;
+                        let kw = match pair.get(1) {
+                            None => Map::new(),
+                            Some(k) => c.object(k, &format!("{p}[1]"))?.clone(),
+                        };
+                        (name, kw)
+                    }
+                    Value::String(name) => (name.clone(), Map::new()),
+                    other => {
+                        return Err(c.err(
+                            &p,
+                            format!(
+                                "expected [converter_name, {{arguments}}], found {}",
+                                kind(other)
+                            ),
+                        ))
+                    }
+                };
+                conversion.push((name, kwargs));
+            }
+        }
+        Some(other) => {
+            return Err(c.err(
+                "$.install.conversion",
+                format!(
+                    "expected a list of [converter_name, {{arguments}}], found {}",
+                    kind(other)
+                ),
+            ))
+        }
+    }
+    let extra = o
+        .iter()
+        .filter(|(k, _)| !INSTALL_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Install {
+        url,
+        unpack,
+        login,
+        post_process,
+        conversion,
+        extra,
+    })
+}
+
+fn parse_song(c: &Ctx, v: &Value, path: &str) -> Result<Song> {
+    let o = c.object(v, path)?;
+    let title = c.string(c.field(o, "title", path)?, &format!("{path}.title"))?;
+    let composer = match o.get("composer") {
+        None => "unknown".to_string(),
+        Some(x) => c.string(x, &format!("{path}.composer"))?,
+    };
+    let instruments = c.strings(
+        c.field(o, "instruments", path)?,
+        &format!("{path}.instruments"),
+    )?;
+    let recording = c
+        .path_list(c.field(o, "recording", path)?, &format!("{path}.recording"))?
+        .unwrap_or_default();
+    let sources = match o.get("sources") {
+        None => None,
+        Some(s) => c.path_list(s, &format!("{path}.sources"))?,
+    };
+    let ground_truth = c.strings(
+        c.field(o, "ground_truth", path)?,
+        &format!("{path}.ground_truth"),
+    )?;
+    let groups = c.strings(c.field(o, "groups", path)?, &format!("{path}.groups"))?;
+
+    let n = instruments.len();
+    if n > 0 && ground_truth.len() != n && ground_truth.len() != 1 {
+        return Err(c.err(
+            &format!("{path}.ground_truth"),
+            format!(
+                "{} ground-truth paths for {} instruments (expected one per instrument, or one for all)",
+                ground_truth.len(),
+                n
+            ),
+        ));
+    }
+    if let Some(src) = &sources {
+        if n > 0 && src.len() != n {
+            return Err(c.err(
+                &format!("{path}.sources.path"),
+                format!("{} source paths for {} instruments", src.len(), n),
+            ));
+        }
+    }
+    let extra = o
+        .iter()
+        .filter(|(k, _)| !SONG_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Song {
+        title,
+        composer,
+        instruments,
+        recording,
+        sources,
+        ground_truth,
+        groups,
+        extra,
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Collections.
+
+/// How [`load_dir`] treats a definition that does not validate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnInvalid {
+    /// Stop with the error (the default).
+    #[default]
+    Fail,
+    /// Skip the file with a warning on stderr (the reference's behaviour, made visible).
+    Warn,
+}
+
+/// Load every `*.json` directly inside `dir` (not recursive), sorted by file name.
+pub fn load_dir(dir: impl AsRef<Path>, on_invalid: OnInvalid) -> Result<Vec<Definition>> {
+    let dir = dir.as_ref();
+    let meta = std::fs::metadata(dir).with_path(dir)?;
+    if !meta.is_dir() {
+        return Err(
+            Error::new(ErrorKind::Argument, "is not a directory of definitions").with_file(dir),
+        );
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_path(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        match Definition::from_path(&f) {
+            Ok(d) => out.push(d),
+            Err(e) if on_invalid == OnInvalid::Warn => {
+                eprintln!("warning: skipping invalid definition: {e}");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The embedded official collection, in file-name order.
+const OFFICIAL: [(&str, &str); 7] = [
+    (
+        "Bach10.json",
+        include_str!("../../../definitions/Bach10.json"),
+    ),
+    (
+        "Maestro.json",
+        include_str!("../../../definitions/Maestro.json"),
+    ),
+    (
+        "MusicNet.json",
+        include_str!("../../../definitions/MusicNet.json"),
+    ),
+    (
+        "PHENICX.json",
+        include_str!("../../../definitions/PHENICX.json"),
+    ),
+    ("SMD.json", include_str!("../../../definitions/SMD.json")),
+    (
+        "traditional_flute.json",
+        include_str!("../../../definitions/traditional_flute.json"),
+    ),
+    (
+        "vienna_corpus.json",
+        include_str!("../../../definitions/vienna_corpus.json"),
+    ),
+];
+
+/// The official collection (parsed once per process, then shared).
+pub fn official() -> Result<Arc<Vec<Definition>>> {
+    static CELL: OnceLock<std::result::Result<Arc<Vec<Definition>>, String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        OFFICIAL
+            .iter()
+            .map(|(name, text)| Definition::from_json_str(text, Path::new("<embedded>").join(name)))
+            .collect::<Result<Vec<_>>>()
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(|e| Error::new(ErrorKind::Format, e))
+}
+
+/// The embedded official definition files as `(file name, JSON text)`, e.g. to write
+/// them out for editing.
+pub fn official_files() -> &'static [(&'static str, &'static str)] {
+    &OFFICIAL
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> Value {
+        serde_json::json!({
+            "name": "demo", "ensemble": false, "groups": ["all"], "instruments": ["piano"],
+            "sources": {"format": "unknown"}, "recording": {"format": "wav"},
+            "ground_truth": {"all": {"precise_alignment": 1, "misaligned": 2}},
+            "install": {"url": "unknown", "unpack": false, "login": false,
+                        "post-process": "unknown", "conversion": [["from_midi", {}]]},
+            "songs": [{"title": "a", "composer": "Bach", "instruments": ["piano"],
+                       "recording": {"path": ["demo/a.wav"]}, "ground_truth": ["demo/a-0.json.gz"],
+                       "groups": ["all"]}]
+        })
+    }
+
+    fn parse(v: &Value) -> Result<Definition> {
+        Definition::from_json_str(&v.to_string(), "defs/demo.json")
+    }
+
+    #[test]
+    fn official_collection_loads() {
+        let defs = official().unwrap();
+        assert_eq!(defs.len(), 7);
+        assert_eq!(defs.iter().map(|d| d.songs.len()).sum::<usize>(), 1787);
+        let musicnet = defs.iter().find(|d| d.name == "MusicNet").unwrap();
+        assert!(musicnet
+            .songs
+            .iter()
+            .any(|s| s.ground_truth.len() == 1 && s.instruments.len() == 3));
+        let smd = defs.iter().find(|d| d.name == "SMD").unwrap();
+        assert!(smd.install.url.is_none());
+        assert_eq!(smd.install.post_process.len(), 2);
+    }
+
+    #[test]
+    fn to_json_round_trips() {
+        for d in official().unwrap().iter() {
+            let back = Definition::from_json_str(&d.to_json().to_string(), &d.origin).unwrap();
+            assert_eq!(&back, d);
+        }
+    }
+
+    fn expect_err(v: Value, loc: &str, words: &str) {
+        let e = parse(&v).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format);
+        assert_eq!(e.file().unwrap(), Path::new("defs/demo.json"));
+        assert_eq!(e.location().unwrap(), loc, "{e}");
+        assert!(e.message().contains(words), "{e}");
+    }
+
+    #[test]
+    fn bad_json_names_line_and_column() {
+        let e = Definition::from_json_str("{\n \"name\": \"x\",\n}", "defs/demo.json").unwrap_err();
+        assert_eq!(e.location(), Some("line 3, column 1"));
+        assert!(e.message().starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn missing_key() {
+        let mut v = minimal();
+        v["songs"][0].as_object_mut().unwrap().remove("title");
+        expect_err(v, "$.songs[0]", "missing required key `title`");
+        let mut v = minimal();
+        v.as_object_mut().unwrap().remove("ground_truth");
+        expect_err(v, "$", "missing required key `ground_truth`");
+    }
+
+    #[test]
+    fn wrong_type() {
+        let mut v = minimal();
+        v["songs"][0]["groups"] = serde_json::json!("all");
+        expect_err(v, "$.songs[0].groups", "expected a list of strings");
+        let mut v = minimal();
+        v["ensemble"] = serde_json::json!(3);
+        expect_err(v, "$.ensemble", "expected true or false");
+        let mut v = minimal();
+        v["songs"][0]["instruments"] = serde_json::json!(["piano", 4]);
+        expect_err(v, "$.songs[0].instruments[1]", "expected a string");
+    }
+
+    #[test]
+    fn gt_path_count_must_match_instruments() {
+        let mut v = minimal();
+        v["songs"][0]["instruments"] = serde_json::json!(["violin", "cello", "viola"]);
+        v["songs"][0]["ground_truth"] = serde_json::json!(["a-0.json.gz", "a-1.json.gz"]);
+        expect_err(
+            v.clone(),
+            "$.songs[0].ground_truth",
+            "2 ground-truth paths for 3 instruments",
+        );
+        // one GT for several instruments is legal (MusicNet)
+        v["songs"][0]["ground_truth"] = serde_json::json!(["a-0.json.gz"]);
+        assert!(parse(&v).is_ok());
+        v["songs"][0]["sources"] = serde_json::json!({"path": ["a.wav"]});
+        expect_err(
+            v,
+            "$.songs[0].sources.path",
+            "1 source paths for 3 instruments",
+        );
+    }
+
+    #[test]
+    fn unknown_gt_type_and_bad_level() {
+        let mut v = minimal();
+        v["ground_truth"]["all"]["chords"] = serde_json::json!(1);
+        expect_err(
+            v,
+            "$.ground_truth.all.chords",
+            "unknown ground-truth type `chords`",
+        );
+        let mut v = minimal();
+        v["ground_truth"]["all"]["score"] = serde_json::json!(3);
+        expect_err(v, "$.ground_truth.all.score", "level must be 0, 1 or 2");
+        let mut v = minimal();
+        v["ground_truth"]["all"]["score"] = serde_json::json!(-1);
+        expect_err(v, "$.ground_truth.all.score", "level must be 0, 1 or 2");
+    }
+
+    #[test]
+    fn unknown_values_accepted_and_extra_keys_kept() {
+        let mut v = minimal();
+        v["ensemble"] = serde_json::json!("unknown");
+        v["songs"][0]["sources"] = serde_json::json!("unknown");
+        v["songs"][0]["year"] = serde_json::json!(1720);
+        v["install"]["checksum"] = serde_json::json!({"md5": "abc"});
+        let d = parse(&v).unwrap();
+        assert_eq!(d.ensemble, None);
+        assert!(d.songs[0].sources.is_none());
+        assert_eq!(d.songs[0].extra["year"], 1720);
+        assert_eq!(d.install.extra["checksum"]["md5"], "abc");
+        assert_eq!(d.install.conversion[0].0, "from_midi");
+    }
+
+    #[test]
+    fn load_dir_sorts_and_rejects_or_skips_invalid() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = minimal();
+        b["name"] = "b".into();
+        std::fs::write(dir.path().join("b.json"), b.to_string()).unwrap();
+        let mut a = minimal();
+        a["name"] = "a".into();
+        std::fs::write(dir.path().join("a.json"), a.to_string()).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let defs = load_dir(dir.path(), OnInvalid::Fail).unwrap();
+        assert_eq!(
+            defs.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        std::fs::write(dir.path().join("c.json"), "{").unwrap();
+        let e = load_dir(dir.path(), OnInvalid::Fail).unwrap_err();
+        assert!(e.file().unwrap().ends_with("c.json"));
+        assert_eq!(load_dir(dir.path(), OnInvalid::Warn).unwrap().len(), 2);
+    }
+}
