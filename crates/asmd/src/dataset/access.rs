@@ -33,7 +33,7 @@ impl Dataset {
     pub fn get_gts(&self, idx: usize) -> Result<Vec<GroundTruth>> {
         let item = self.item(idx)?;
         let load = |p: &String| GroundTruth::from_path(self.full_path(p));
-        if item.ground_truth.len() > 1 {
+        if item.ground_truth.len() > 1 && crate::parallel::enabled() {
             item.ground_truth.par_iter().map(load).collect()
         } else {
             item.ground_truth.iter().map(load).collect()
@@ -170,11 +170,20 @@ impl Dataset {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let out: Vec<T> = (0..n)
-            .into_par_iter()
-            .progress_with(bar.clone())
-            .map(|i| func(i, self))
-            .collect();
+        let out: Vec<T> = if crate::parallel::enabled() {
+            (0..n)
+                .into_par_iter()
+                .progress_with(bar.clone())
+                .map(|i| func(i, self))
+                .collect()
+        } else {
+            (0..n)
+                .map(|i| {
+                    bar.inc(1);
+                    func(i, self)
+                })
+                .collect()
+        };
         bar.finish_and_clear();
         out
     }

@@ -24,6 +24,7 @@
 mod access;
 mod filter;
 mod setops;
+mod state;
 
 pub use filter::{FilterOptions, GtRequirement, InstrumentMatch};
 
@@ -52,6 +53,7 @@ pub struct ItemPaths {
 pub struct Collection {
     definitions: Vec<Definition>,
     fingerprint: u64,
+    official: bool,
 }
 
 impl Collection {
@@ -74,7 +76,24 @@ impl Collection {
         Ok(Collection {
             definitions,
             fingerprint,
+            official: false,
         })
+    }
+
+    /// The embedded official collection, parsed once per process and shared.
+    pub fn official() -> Result<Arc<Collection>> {
+        static CELL: std::sync::OnceLock<Arc<Collection>> = std::sync::OnceLock::new();
+        if let Some(c) = CELL.get() {
+            return Ok(c.clone());
+        }
+        let mut c = Collection::new((*definition::official()?).clone())?;
+        c.official = true;
+        Ok(CELL.get_or_init(|| Arc::new(c)).clone())
+    }
+
+    /// True for the embedded official collection.
+    pub fn is_official(&self) -> bool {
+        self.official
     }
 
     /// The definitions, in load order.
@@ -134,16 +153,16 @@ impl Dataset {
         metadataset_path: Option<&Path>,
     ) -> Result<Dataset> {
         let metadataset = Metadataset::load(metadataset_path)?;
-        let defs = if definition_dirs.is_empty() {
-            (*definition::official()?).clone()
+        let collection = if definition_dirs.is_empty() {
+            Collection::official()?
         } else {
             let mut all = Vec::new();
             for dir in definition_dirs {
                 all.extend(definition::load_dir(dir, OnInvalid::Fail)?);
             }
-            all
+            Arc::new(Collection::new(all)?)
         };
-        Dataset::from_definitions(defs, metadataset)
+        Dataset::from_collection(collection, metadataset)
     }
 
     /// The official collection with the default datasets.json.
@@ -225,18 +244,15 @@ impl Dataset {
         &self.paths
     }
 
-    /// Replace the files of the selected items, e.g. to point an item at other files.
-    /// The number of items must not change.
-    pub fn set_paths(&mut self, paths: Vec<ItemPaths>) -> Result<()> {
+    /// Replace the files of the items (the reference lets users assign `paths`). When the
+    /// number of items changes, items are no longer tied to songs: [`Dataset::song`]
+    /// fails for them until the next filter rebuilds `paths`.
+    pub fn set_paths(&mut self, paths: Vec<ItemPaths>) {
         if paths.len() != self.items.len() {
-            return Err(Error::argument(format!(
-                "paths must keep one entry per selected song ({}), got {}",
-                self.items.len(),
-                paths.len()
-            )));
+            self.items.clear();
+            self.chunks.clear();
         }
         self.paths = paths;
-        Ok(())
     }
 
     /// `(definition index, song index)` of each item of `paths`.
@@ -246,7 +262,14 @@ impl Dataset {
 
     /// The definition and song of item `idx`.
     pub fn song(&self, idx: usize) -> Result<(&Definition, &Song)> {
-        let (d, s) = *self.items.get(idx).ok_or_else(|| self.index_error(idx))?;
+        if idx >= self.paths.len() {
+            return Err(self.index_error(idx));
+        }
+        let (d, s) = *self.items.get(idx).ok_or_else(|| {
+            Error::argument(format!(
+                "item {idx} is not tied to a song: `paths` was replaced by hand"
+            ))
+        })?;
         let def = &self.collection.definitions[d];
         Ok((def, &def.songs[s]))
     }

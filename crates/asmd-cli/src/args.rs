@@ -1,0 +1,302 @@
+//! Argument definitions (clap derive) shared by every command, and their conversion into
+//! engine settings: global options -> a loaded `Dataset`, filter flags -> `FilterOptions`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use asmd::dataset::{FilterOptions, GtRequirement, InstrumentMatch};
+use asmd::Dataset;
+
+/// Audio-Score Meta-Dataset: get music datasets (audio, scores, alignments) onto disk and
+/// pick songs across them.
+#[derive(Parser, Debug)]
+#[command(
+    name = "asmd",
+    version,
+    about,
+    after_help = "Examples:\n  asmd list\n  asmd query --composer Bach --instruments piano\n  \
+                  asmd query --datasets Maestro --groups test --paths\n  asmd info Bach10\n  \
+                  asmd check ~/asmd/datasets/Bach10"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Directory of dataset definitions (*.json); repeat for several. Default: the
+    /// official collection embedded in asmd.
+    #[arg(long = "definitions", short = 'd', global = true, value_name = "DIR")]
+    pub definitions: Vec<PathBuf>,
+
+    /// The datasets.json file (install directory). Default: $ASMD_METADATASET,
+    /// $ASMD_HOME/datasets.json, then ~/.config/asmd/datasets.json.
+    #[arg(
+        long,
+        short = 'm',
+        global = true,
+        value_name = "FILE",
+        env = "ASMD_METADATASET"
+    )]
+    pub metadataset: Option<PathBuf>,
+
+    /// Use this install directory instead of the one in datasets.json.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub install_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Global {
+    /// Load the dataset these options describe (everything included).
+    pub fn dataset(&self) -> asmd::Result<Dataset> {
+        let mut d = Dataset::new(&self.definitions, self.metadataset.as_deref())?;
+        if let Some(dir) = &self.install_dir {
+            d.set_install_dir(dir);
+        }
+        Ok(d)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the datasets: songs, instruments, groups and ground-truth availability.
+    #[command(after_help = "Examples:\n  asmd list\n  asmd list --json\n  asmd -d my_defs/ list")]
+    List(ListArgs),
+    /// Select songs by attributes, combine selections, print songs or paths.
+    #[command(after_help = QUERY_HELP)]
+    Query(QueryArgs),
+    /// Describe one dataset in detail.
+    #[command(after_help = "Examples:\n  asmd info Maestro\n  asmd info bach10 --json")]
+    Info(InfoArgs),
+    /// Validate ground-truth files (.json.gz), or every one under a directory.
+    #[command(
+        after_help = "Exit code 1 when a file is invalid.\n\nExamples:\n  asmd check song-0.json.gz\n  asmd check ~/asmd/datasets --json"
+    )]
+    Check(CheckArgs),
+}
+
+const QUERY_HELP: &str = "Set operations combine this selection with another one given as a \
+quoted string of the same filter flags:\n  asmd query --composer Bach --union \"--datasets Bach10\"\n  \
+asmd query --datasets Maestro --minus \"--groups train\"\n\nExamples:\n  asmd query --instruments piano --ensemble false\n  \
+asmd query --instruments violin --match contains --paths\n  asmd query --ground-truth precise_alignment --ground-truth f0=2\n  \
+asmd query --datasets Maestro --split 0.7,0.3 --seed 1 --part 0";
+
+#[derive(Args, Debug)]
+pub struct ListArgs {}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Dataset name (case-insensitive).
+    pub name: String,
+    /// Also list every song.
+    #[arg(long)]
+    pub songs: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Ground-truth files or directories (searched recursively for *.json.gz).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print only invalid files.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The filter flags (mirror of `Dataset.filter(...)`'s keyword arguments).
+#[derive(Args, Debug, Clone, Default, PartialEq)]
+pub struct FilterArgs {
+    /// Instruments of the song (comma-separated or repeated); see --match.
+    #[arg(long, short = 'i', value_delimiter = ',', value_name = "NAME")]
+    pub instruments: Vec<String>,
+    /// How --instruments matches: `exact` list equality (ASMD 0.5.1) or `contains` all.
+    #[arg(long = "match", value_name = "MODE", default_value = "exact", value_parser = ["exact", "contains"])]
+    pub instrument_match: String,
+    /// Only ensemble (true) or solo (false) datasets.
+    #[arg(long, value_name = "BOOL")]
+    pub ensemble: Option<bool>,
+    /// Substring of the composer's name.
+    #[arg(long, short = 'c')]
+    pub composer: Option<String>,
+    /// Match --composer ignoring case.
+    #[arg(long)]
+    pub ignore_case: bool,
+    /// Dataset names (comma-separated or repeated, case-insensitive).
+    #[arg(
+        long = "datasets",
+        visible_alias = "dataset",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub datasets: Vec<String>,
+    /// Groups the song must all belong to (e.g. train, test).
+    #[arg(long, short = 'g', value_delimiter = ',', value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Required annotation: TYPE (any level >= 1) or TYPE=LEVEL (exact); repeat for several.
+    #[arg(long = "ground-truth", value_name = "TYPE[=LEVEL]")]
+    pub ground_truth: Vec<String>,
+    /// Include per-instrument source recordings in paths.
+    #[arg(long)]
+    pub sources: bool,
+    /// With --sources: all sources (else only the first --instruments entry's).
+    #[arg(long)]
+    pub all: bool,
+    /// Leave mixed recordings out of paths.
+    #[arg(long)]
+    pub no_mixed: bool,
+}
+
+impl FilterArgs {
+    /// The engine's filter options.
+    pub fn to_options(&self) -> asmd::Result<FilterOptions> {
+        let mut gt = Vec::new();
+        for spec in &self.ground_truth {
+            gt.push(match spec.split_once('=') {
+                None => GtRequirement::any(spec.trim()),
+                Some((t, l)) => {
+                    let level: u8 = l.trim().parse().map_err(|_| {
+                        asmd::Error::argument(format!(
+                            "--ground-truth {spec}: level must be 0, 1 or 2"
+                        ))
+                    })?;
+                    GtRequirement::exact(t.trim(), level)
+                }
+            });
+        }
+        Ok(FilterOptions {
+            instruments: self.instruments.clone(),
+            instrument_match: if self.instrument_match == "contains" {
+                InstrumentMatch::ContainsAll
+            } else {
+                InstrumentMatch::Exact
+            },
+            ensemble: self.ensemble,
+            mixed: !self.no_mixed,
+            sources: self.sources,
+            all: self.all,
+            composer: self.composer.clone().unwrap_or_default(),
+            composer_ignore_case: self.ignore_case,
+            datasets: self.datasets.clone(),
+            groups: self.groups.clone(),
+            ground_truth: gt,
+        })
+    }
+}
+
+/// A filter given as a string of flags (the operand of --union/--intersect/--minus).
+#[derive(Parser, Debug)]
+#[command(no_binary_name = true)]
+pub struct FilterSpec {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Add the songs of another selection (quoted filter flags).
+    #[arg(long, value_name = "FILTERS", allow_hyphen_values = true)]
+    pub union: Vec<String>,
+    /// Keep only songs also in another selection (quoted filter flags).
+    #[arg(long, value_name = "FILTERS", allow_hyphen_values = true)]
+    pub intersect: Vec<String>,
+    /// Remove the songs of another selection (quoted filter flags).
+    #[arg(long, value_name = "FILTERS", allow_hyphen_values = true)]
+    pub minus: Vec<String>,
+    /// Take the complement of the selection.
+    #[arg(long)]
+    pub complement: bool,
+    /// Split the selection randomly with these weights (e.g. 0.7,0.3) ...
+    #[arg(long, value_delimiter = ',', value_name = "WEIGHTS")]
+    pub split: Vec<f64>,
+    /// ... with this seed ...
+    #[arg(long, default_value_t = 0, requires = "split")]
+    pub seed: u64,
+    /// ... and print this part (0-based).
+    #[arg(long, default_value_t = 0, requires = "split")]
+    pub part: usize,
+    /// Split with exact proportions instead of independent draws per song.
+    #[arg(long, requires = "split")]
+    pub exact: bool,
+    /// Print item paths (absolute) instead of songs.
+    #[arg(long)]
+    pub paths: bool,
+    /// Print only the number of selected songs.
+    #[arg(long)]
+    pub count: bool,
+}
+
+/// Parse a quoted operand like `"--datasets Bach10 --composer Bach"`.
+pub fn parse_spec(spec: &str) -> asmd::Result<FilterArgs> {
+    let words = shell_words(spec);
+    FilterSpec::try_parse_from(words)
+        .map(|s| s.filter)
+        .map_err(|e| asmd::Error::argument(format!("in \"{spec}\": {}", e.kind())).with_source(e))
+}
+
+/// Split a string into words, honouring single and double quotes.
+fn shell_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"') | (None, '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parses_quoted_values() {
+        let f = parse_spec("--composer 'Johann Sebastian' --datasets Bach10,SMD").unwrap();
+        assert_eq!(f.composer.as_deref(), Some("Johann Sebastian"));
+        assert_eq!(f.datasets, vec!["Bach10", "SMD"]);
+        assert!(parse_spec("--no-such-flag").is_err());
+    }
+
+    #[test]
+    fn ground_truth_levels() {
+        let f = FilterArgs {
+            ground_truth: vec!["f0=2".into(), "score".into()],
+            ..Default::default()
+        };
+        let o = f.to_options().unwrap();
+        assert_eq!(o.ground_truth[0], GtRequirement::exact("f0", 2));
+        assert_eq!(o.ground_truth[1], GtRequirement::any("score"));
+        let bad = FilterArgs {
+            ground_truth: vec!["f0=x".into()],
+            ..Default::default()
+        };
+        assert!(bad.to_options().is_err());
+    }
+}
