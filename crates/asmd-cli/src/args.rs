@@ -72,7 +72,7 @@ pub enum Command {
     List(ListArgs),
     /// Select songs by attributes, combine selections, print songs or paths.
     #[command(after_help = QUERY_HELP)]
-    Query(QueryArgs),
+    Query(Box<QueryArgs>),
     /// Describe one dataset in detail.
     #[command(after_help = "Examples:\n  asmd info Maestro\n  asmd info bach10 --json")]
     Info(InfoArgs),
