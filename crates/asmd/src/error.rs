@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Check,
     /// An argument given by the caller is not acceptable.
     Argument,
+    /// An index (item, chunk...) is out of range.
+    Index,
     /// The input uses a feature that is valid but not supported.
     Unsupported,
     /// A network transfer failed.
@@ -54,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Format => "format",
             ErrorKind::Check => "check",
             ErrorKind::Argument => "argument",
+            ErrorKind::Index => "index",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Network => "network",
             ErrorKind::Archive => "archive",

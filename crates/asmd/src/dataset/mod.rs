@@ -306,10 +306,13 @@ impl Dataset {
             ))
         })?;
         if start + idx >= end {
-            return Err(Error::argument(format!(
-                "index {idx} is out of range for dataset `{name}` ({} selected songs)",
-                end - start
-            )));
+            return Err(Error::new(
+                crate::ErrorKind::Index,
+                format!(
+                    "index {idx} is out of range for dataset `{name}` ({} selected songs)",
+                    end - start
+                ),
+            ));
         }
         Ok(start + idx)
     }
@@ -320,10 +323,13 @@ impl Dataset {
     }
 
     pub(crate) fn index_error(&self, idx: usize) -> Error {
-        Error::argument(format!(
-            "index {idx} is out of range: the dataset has {} items",
-            self.paths.len()
-        ))
+        Error::new(
+            crate::ErrorKind::Index,
+            format!(
+                "index {idx} is out of range: the dataset has {} items",
+                self.paths.len()
+            ),
+        )
     }
 
     /// The files of item `idx`.

@@ -1,0 +1,69 @@
+//! Ground-truth files for Python: read (to dicts), validate, write dicts back.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use asmd::GroundTruth;
+
+use crate::convert_py::gt_to_dict;
+use crate::error::IntoPyResult;
+
+/// Read a `.json.gz` ground-truth file into a dict.
+#[pyfunction]
+fn read_gt<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+    let gt = py.detach(|| GroundTruth::from_path(&path)).py_err(py)?;
+    gt_to_dict(py, &gt)
+}
+
+/// Parse ground-truth JSON text (e.g. `json.dumps(d)`) into a validated dict.
+#[pyfunction]
+#[pyo3(signature = (text, origin="<dict>"))]
+fn normalize_gt_json<'py>(
+    py: Python<'py>,
+    text: &str,
+    origin: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let gt = GroundTruth::from_json_slice(text.as_bytes(), origin).py_err(py)?;
+    gt_to_dict(py, &gt)
+}
+
+/// Write ground-truth JSON text to `path` in the reference's layout (gzip when `.gz`).
+#[pyfunction]
+fn write_gt_json(py: Python<'_>, text: &str, path: PathBuf) -> PyResult<()> {
+    let gt = GroundTruth::from_json_slice(text.as_bytes(), &path).py_err(py)?;
+    py.detach(|| gt.write_path(&path)).py_err(py)
+}
+
+/// Validate ground-truth JSON text: `None` when valid, else
+/// `(reference code, field, index, message)`.
+#[pyfunction]
+#[pyo3(signature = (text, origin="<dict>"))]
+fn check_gt_json<'py>(
+    py: Python<'py>,
+    text: &str,
+    origin: &str,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let gt = GroundTruth::from_json_slice(text.as_bytes(), origin).py_err(py)?;
+    match gt.check() {
+        Ok(()) => Ok(None),
+        Err(f) => Ok(Some(PyTuple::new(
+            py,
+            [
+                f.rule.code().into_pyobject(py)?.into_any(),
+                f.field.clone().into_pyobject(py)?.into_any(),
+                f.index.into_pyobject(py)?.into_any(),
+                f.to_string().into_pyobject(py)?.into_any(),
+            ],
+        )?)),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read_gt, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_gt_json, m)?)?;
+    m.add_function(wrap_pyfunction!(write_gt_json, m)?)?;
+    m.add_function(wrap_pyfunction!(check_gt_json, m)?)?;
+    Ok(())
+}
