@@ -10,7 +10,7 @@ song, ``[mixed recordings, source recordings, ground-truth files]`` relative to
 >>> d.filter(instruments=['piano'], ensemble=False, composer='Mozart') is d
 True
 >>> sorted({s['dataset'] for s in d.get_songs()})
-['Maestro', 'vienna_corpus']
+['Maestro', 'SMD', 'vienna_corpus']
 >>> d.paths[0][2][0].endswith('.json.gz')
 True
 

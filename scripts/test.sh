@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up and run every test, Rust and Python, from a clean clone (used by .ci/run).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+echo "== installing the Python test dependencies into .venv" >&2
+.venv/bin/python -m pip install -q -r python/requirements-test.txt
+
+echo "== formatting and lints" >&2
+cargo fmt --all -- --check
+cargo clippy -q --workspace --all-targets -- -D warnings
+
+echo "== Rust tests" >&2
+cargo test -q --workspace --exclude asmd-py
+
+echo "== building the Python package" >&2
+.venv/bin/maturin develop -q --profile dev >/dev/null
+
+echo "== Python tests" >&2
+.venv/bin/python -m pytest -q python/tests
+.venv/bin/python -m pytest -q --doctest-modules python/asmd -p no:warnings
+echo "== all tests passed" >&2
