@@ -60,10 +60,24 @@ fn check_gt_json<'py>(
     }
 }
 
+/// Set the size of the process-wide cache of parsed ground truth (bytes; 0 disables).
+#[pyfunction]
+fn set_gt_cache_budget(bytes: usize) {
+    asmd::ground_truth::cache::set_budget(bytes);
+}
+
+/// Empty the cache of parsed ground truth.
+#[pyfunction]
+fn clear_gt_cache() {
+    asmd::ground_truth::cache::clear();
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_gt, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_gt_json, m)?)?;
     m.add_function(wrap_pyfunction!(write_gt_json, m)?)?;
     m.add_function(wrap_pyfunction!(check_gt_json, m)?)?;
+    m.add_function(wrap_pyfunction!(set_gt_cache_budget, m)?)?;
+    m.add_function(wrap_pyfunction!(clear_gt_cache, m)?)?;
     Ok(())
 }

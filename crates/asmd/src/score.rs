@@ -59,14 +59,17 @@ impl Matrix {
 /// Pick one score type from a list (SPEC §4): a single type is returned as is; from a
 /// longer list the first of precise_alignment, broad_alignment, misaligned that is in the
 /// list and non-empty in the *first* ground truth, else `score` (the reference's rule).
-pub fn chose_score_type(types: &[ScoreType], gts: &[GroundTruth]) -> Result<ScoreType> {
+pub fn chose_score_type<G: AsRef<GroundTruth>>(
+    types: &[ScoreType],
+    gts: &[G],
+) -> Result<ScoreType> {
     match types {
         [] => Err(Error::argument(
             "`score_type` must name at least one score type",
         )),
         [one] => Ok(*one),
         _ => {
-            let first = gts.first();
+            let first = gts.first().map(|g| g.as_ref());
             for t in [
                 ScoreType::PreciseAlignment,
                 ScoreType::BroadAlignment,
@@ -82,10 +85,10 @@ pub fn chose_score_type(types: &[ScoreType], gts: &[GroundTruth]) -> Result<Scor
 }
 
 /// The score types with notes in at least one of `gts` (for error messages).
-pub fn available_types(gts: &[GroundTruth]) -> Vec<&'static str> {
+pub fn available_types<G: AsRef<GroundTruth>>(gts: &[G]) -> Vec<&'static str> {
     ScoreType::ALL
         .iter()
-        .filter(|t| gts.iter().any(|g| !g.group(**t).is_empty()))
+        .filter(|t| gts.iter().any(|g| !g.as_ref().group(**t).is_empty()))
         .map(|t| t.name())
         .collect()
 }
@@ -102,14 +105,15 @@ pub struct ScoreMat {
 /// `n x 6` matrix `[pitch, onset, offset, velocity, program, source index]` of all
 /// ground truths, missing values `-255` (shorter columns padded), sorted by onset, then
 /// pitch, then offset (stable: exact ties keep ground-truth order).
-pub fn score_mat(gts: &[GroundTruth], t: ScoreType) -> Matrix {
+pub fn score_mat<G: AsRef<GroundTruth>>(gts: &[G], t: ScoreType) -> Matrix {
     score_mat_with_order(gts, t).mat
 }
 
 /// [`score_mat`] and its sort permutation (to reorder per-note annotations alike).
-pub fn score_mat_with_order(gts: &[GroundTruth], t: ScoreType) -> ScoreMat {
+pub fn score_mat_with_order<G: AsRef<GroundTruth>>(gts: &[G], t: ScoreType) -> ScoreMat {
     let mut rows: Vec<[f64; 6]> = Vec::new();
     for (i, gt) in gts.iter().enumerate() {
+        let gt = gt.as_ref();
         let g = gt.group(t);
         let n = g
             .pitches
@@ -163,13 +167,14 @@ pub enum NoteFlags {
 /// The `missing` or `extra` flags of all ground truths, concatenated and reordered like
 /// the rows of a score matrix. Fails when their number differs from the matrix's rows
 /// (e.g. ground truth without artificial misalignment has no flags).
-pub fn missing_extra_sorted(
-    gts: &[GroundTruth],
+pub fn missing_extra_sorted<G: AsRef<GroundTruth>>(
+    gts: &[G],
     flags: NoteFlags,
     sm: &ScoreMat,
 ) -> Result<Vec<bool>> {
     let all: Vec<bool> = gts
         .iter()
+        .map(|g| g.as_ref())
         .flat_map(|g| match flags {
             NoteFlags::Missing => g.missing.iter().copied(),
             NoteFlags::Extra => g.extra.iter().copied(),
@@ -195,8 +200,8 @@ pub fn missing_extra_sorted(
 /// ground truth has no velocities or `velocity` is false); with `onsets` the onset column
 /// holds -1. Later notes overwrite earlier ones. Ground truths without notes of this type
 /// are skipped; if none has any, the error lists the available types.
-pub fn pianoroll(
-    gts: &[GroundTruth],
+pub fn pianoroll<G: AsRef<GroundTruth>>(
+    gts: &[G],
     t: ScoreType,
     resolution: f64,
     onsets: bool,
@@ -209,7 +214,7 @@ pub fn pianoroll(
     }
     let max_off = gts
         .iter()
-        .filter_map(|g| g.group(t).max_offset())
+        .filter_map(|g| g.as_ref().group(t).max_offset())
         .reduce(f64::max)
         .ok_or_else(|| {
             Error::argument(format!(
@@ -220,7 +225,7 @@ pub fn pianoroll(
     let cols = (max_off / resolution).trunc().max(0.0) as usize + 1;
     let mut m = Matrix::zeros(128, cols);
     for gt in gts {
-        let g = gt.group(t);
+        let g = gt.as_ref().group(t);
         let use_vel = velocity && !g.velocities.is_empty();
         let n = g.pitches.len().min(g.onsets.len()).min(g.offsets.len());
         for k in 0..n {
@@ -261,21 +266,21 @@ fn list_or_none(v: &[&str]) -> String {
 /// Duration of the most aligned score available: the score type is chosen from
 /// `[precise_alignment, broad_alignment, misaligned, score]` on the first ground truth,
 /// then the largest offset over all ground truths (0 when none has notes).
-pub fn score_duration(gts: &[GroundTruth]) -> f64 {
+pub fn score_duration<G: AsRef<GroundTruth>>(gts: &[G]) -> f64 {
     let t = chose_score_type(&ScoreType::ALL, gts).unwrap_or(ScoreType::Score);
     gts.iter()
-        .filter_map(|g| g.group(t).max_offset())
+        .filter_map(|g| g.as_ref().group(t).max_offset())
         .fold(0.0, f64::max)
 }
 
 /// Beat times of each ground truth's score (lists may differ in length).
-pub fn beats(gts: &[GroundTruth]) -> Vec<Vec<f64>> {
-    gts.iter().map(|g| g.score.beats.clone()).collect()
+pub fn beats<G: AsRef<GroundTruth>>(gts: &[G]) -> Vec<Vec<f64>> {
+    gts.iter().map(|g| g.as_ref().score.beats.clone()).collect()
 }
 
 /// `60 / (beats[1] - beats[0])` of the first ground truth; `None` with fewer than 2 beats.
-pub fn initial_bpm(gts: &[GroundTruth]) -> Option<f64> {
-    let b = &gts.first()?.score.beats;
+pub fn initial_bpm<G: AsRef<GroundTruth>>(gts: &[G]) -> Option<f64> {
+    let b = &gts.first()?.as_ref().score.beats;
     if b.len() < 2 {
         return None;
     }
@@ -303,8 +308,8 @@ pub(crate) fn round_half_even(x: f64) -> f64 {
 /// `round((t - winlen/2) / hop)` (ties to even; clamped to frame 0, where the reference
 /// wrapped around to the last frames), each pedal holding its last value. `duration`
 /// is normally [`score_duration`] of the item.
-pub fn pedaling(
-    gts: &[GroundTruth],
+pub fn pedaling<G: AsRef<GroundTruth>>(
+    gts: &[G],
     frame_based: bool,
     winlen: f64,
     hop: f64,
@@ -317,6 +322,7 @@ pub fn pedaling(
     }
     let mut out = Vec::with_capacity(gts.len());
     for gt in gts {
+        let gt = gt.as_ref();
         let mut events: Vec<[f64; 4]> = Vec::new();
         for (col, p) in PedalType::ALL.iter().enumerate() {
             let ped = gt.pedal(*p);

@@ -3,11 +3,13 @@
 //! Every error raised here names the item (dataset and song title) so a failure deep in
 //! a training loop says which song is at fault.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::Dataset;
 use crate::error::{Error, Result};
-use crate::ground_truth::{GroundTruth, ScoreType};
+use crate::ground_truth::{cache, GroundTruth, ScoreType};
 use crate::score::{self, Matrix, NoteFlags};
 
 /// A score matrix with the optional per-note flags asked with `return_notes`.
@@ -29,10 +31,11 @@ impl Dataset {
         }
     }
 
-    /// Load the ground truths of item `idx`, one per track (several files in parallel).
-    pub fn get_gts(&self, idx: usize) -> Result<Vec<GroundTruth>> {
+    /// The ground truths of item `idx`, one per track, shared with the process-wide
+    /// cache ([`crate::ground_truth::cache`]); several files load in parallel.
+    pub fn load_gts(&self, idx: usize) -> Result<Vec<Arc<GroundTruth>>> {
         let item = self.item(idx)?;
-        let load = |p: &String| GroundTruth::from_path(self.full_path(p));
+        let load = |p: &String| cache::load(&self.full_path(p));
         if item.ground_truth.len() > 1 && crate::parallel::enabled() {
             item.ground_truth.par_iter().map(load).collect()
         } else {
@@ -40,8 +43,18 @@ impl Dataset {
         }
     }
 
-    fn gts_nonempty(&self, idx: usize) -> Result<Vec<GroundTruth>> {
-        let gts = self.get_gts(idx)?;
+    /// The ground truths of item `idx`, one per track (owned copies; see
+    /// [`Dataset::load_gts`] to share them without copying).
+    pub fn get_gts(&self, idx: usize) -> Result<Vec<GroundTruth>> {
+        Ok(self
+            .load_gts(idx)?
+            .into_iter()
+            .map(|g| Arc::try_unwrap(g).unwrap_or_else(|g| (*g).clone()))
+            .collect())
+    }
+
+    fn gts_nonempty(&self, idx: usize) -> Result<Vec<Arc<GroundTruth>>> {
+        let gts = self.load_gts(idx)?;
         if gts.is_empty() {
             return Err(Error::argument(format!(
                 "{} has no ground-truth file",
@@ -53,7 +66,7 @@ impl Dataset {
 
     /// The score type [`score::chose_score_type`] picks for item `idx`.
     pub fn chose_score_type(&self, idx: usize, types: &[ScoreType]) -> Result<ScoreType> {
-        let gts = self.get_gts(idx)?;
+        let gts = self.load_gts(idx)?;
         score::chose_score_type(types, &gts)
     }
 
@@ -110,7 +123,7 @@ impl Dataset {
 
     /// Beat times of each ground truth of item `idx`.
     pub fn get_beats(&self, idx: usize) -> Result<Vec<Vec<f64>>> {
-        Ok(score::beats(&self.get_gts(idx)?))
+        Ok(score::beats(&self.load_gts(idx)?))
     }
 
     /// Duration of the most aligned score of item `idx` (see [`score::score_duration`]).
@@ -126,11 +139,11 @@ impl Dataset {
     /// `missing` (or `extra`) flags of each ground truth of item `idx`.
     pub fn get_missing_extra_notes(&self, idx: usize, flags: NoteFlags) -> Result<Vec<Vec<bool>>> {
         Ok(self
-            .get_gts(idx)?
-            .into_iter()
+            .load_gts(idx)?
+            .iter()
             .map(|g| match flags {
-                NoteFlags::Missing => g.missing,
-                NoteFlags::Extra => g.extra,
+                NoteFlags::Missing => g.missing.clone(),
+                NoteFlags::Extra => g.extra.clone(),
             })
             .collect())
     }
@@ -144,7 +157,7 @@ impl Dataset {
         winlen: f64,
         hop: f64,
     ) -> Result<Vec<Matrix>> {
-        let gts = self.get_gts(idx)?;
+        let gts = self.load_gts(idx)?;
         let dur = score::score_duration(&gts);
         score::pedaling(&gts, frame_based, winlen, hop, dur)
             .map_err(|e| e.within(self.item_context(idx)))

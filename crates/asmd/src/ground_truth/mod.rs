@@ -28,6 +28,7 @@
 //! assert_eq!(back, gt);
 //! ```
 
+pub mod cache;
 mod check;
 mod pyjson;
 mod read;
@@ -422,6 +423,12 @@ impl GroundTruth {
     /// the group and the index where it breaks.
     pub fn check(&self) -> Result<(), CheckFailure> {
         check::check(self)
+    }
+}
+
+impl AsRef<GroundTruth> for GroundTruth {
+    fn as_ref(&self) -> &GroundTruth {
+        self
     }
 }
 

@@ -1,16 +1,19 @@
 //! Reading ground truth: gzip -> typed struct of arrays in one pass.
 //!
-//! The JSON is deserialised with hand-written serde visitors straight into
-//! [`GroundTruth`]'s columns; no intermediate `serde_json::Value` tree is built for the
-//! known keys. Every column remembers whether it held JSON integers. The string
-//! `"unknown"` or `null` in place of a list or group means "not available" (empty).
-//! On malformed input the error names the file and the JSON path of the problem.
+//! Ground-truth files are large lists of numbers written with 4-space indentation (a
+//! 20,000-note performance is ~2 MB of JSON), so reading is a hand-written single-pass
+//! parser specialised for this format: whitespace runs are skipped eight bytes at a
+//! time, numbers are parsed with an exact (correctly rounded) float parser, and every
+//! column goes straight into its `Vec<f64>`. Each column remembers whether it held JSON
+//! integers. The string `"unknown"` or `null` in place of a list or group means "not
+//! available" (empty). Python's `NaN`, `Infinity` and `-Infinity` are accepted (Python's
+//! `json` writes them). Keys the format does not define are parsed with `serde_json`
+//! and kept. Errors name the file, the JSON path, the line and the column.
+//!
+//! Decompression uses libdeflate in one shot, sized from the gzip trailer (falling back
+//! to a streaming decoder for multi-member files).
 
-use std::fmt;
-use std::io::Read;
 use std::path::Path;
-
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
@@ -31,480 +34,557 @@ impl GroundTruth {
 
     /// Parse ground truth from JSON bytes; `origin` names the source in errors.
     pub fn from_json_slice(json: &[u8], origin: impl AsRef<Path>) -> Result<GroundTruth> {
-        let mut de = serde_json::Deserializer::from_slice(json);
-        match GtSeed
-            .deserialize(&mut de)
-            .and_then(|gt| de.end().map(|_| gt))
-        {
-            Ok(gt) => Ok(gt),
-            Err(e) => Err(json_error(json, origin.as_ref(), e)),
-        }
-    }
-}
-
-/// Decompress gzip data (all members), presizing from the ISIZE trailer; data that is
-/// not gzip is returned unchanged.
-pub(crate) fn gunzip_if_needed(raw: &[u8], path: &Path) -> Result<Vec<u8>> {
-    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
-        return Ok(raw.to_vec());
-    }
-    let hint = if raw.len() >= 18 {
-        let t = &raw[raw.len() - 4..];
-        u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize
-    } else {
-        0
-    };
-    let mut out = Vec::with_capacity(hint.min(1 << 30) + 1);
-    flate2::read::MultiGzDecoder::new(raw)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::format(path, "gzip stream", format!("cannot decompress: {e}")))?;
-    Ok(out)
-}
-
-/// Build an error naming the JSON path of a failure: parse again with path tracking
-/// (only on the error path, so the fast path stays fast).
-fn json_error(json: &[u8], origin: &Path, e: serde_json::Error) -> Error {
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let mut track = PathTrack::default();
-    let res = TrackSeed {
-        track: &mut track,
-        seed: GtSeed,
-    }
-    .deserialize(&mut de);
-    let location = match (&res, track.failed_at) {
-        (Err(_), Some(p)) if !p.is_empty() => {
-            format!("$.{p} (line {}, column {})", e.line(), e.column())
-        }
-        _ => format!("line {}, column {}", e.line(), e.column()),
-    };
-    let msg = strip_position(&e.to_string());
-    Error::format(origin, location, msg)
-}
-
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
-// ----------------------------------------------------------------------------------
-// Path tracking: a thin wrapper recording the key path at which deserialisation failed.
-
-#[derive(Default)]
-struct PathTrack {
-    failed_at: Option<String>,
-}
-
-thread_local! {
-    static CURRENT_PATH: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-struct TrackSeed<'a, S> {
-    track: &'a mut PathTrack,
-    seed: S,
-}
-
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for TrackSeed<'_, S> {
-    type Value = S::Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
-        CURRENT_PATH.with(|p| p.borrow_mut().clear());
-        TRACKING.with(|t| t.set(true));
-        let r = self.seed.deserialize(d);
-        TRACKING.with(|t| t.set(false));
-        if r.is_err() {
-            self.track.failed_at = Some(CURRENT_PATH.with(|p| p.borrow().join(".")));
-        }
-        r
-    }
-}
-
-thread_local! {
-    static TRACKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn enter(key: &str) {
-    if TRACKING.with(|t| t.get()) {
-        CURRENT_PATH.with(|p| p.borrow_mut().push(key.to_string()));
-    }
-}
-
-fn leave() {
-    if TRACKING.with(|t| t.get()) {
-        CURRENT_PATH.with(|p| {
-            p.borrow_mut().pop();
-        });
-    }
-}
-
-fn set_index(i: usize) {
-    if TRACKING.with(|t| t.get()) {
-        CURRENT_PATH.with(|p| {
-            let mut p = p.borrow_mut();
-            if let Some(last) = p.last_mut() {
-                if let Some(b) = last.find('[') {
-                    last.truncate(b);
-                }
-                last.push_str(&format!("[{i}]"));
-            }
-        });
-    }
-}
-
-/// Run `f` inside key `key`; on success the key is popped, on failure it stays so the
-/// recorded path points at the failing element.
-fn within<T, E>(key: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-    enter(key);
-    let r = f();
-    if r.is_ok() {
-        leave();
-    }
-    r
-}
-
-// ----------------------------------------------------------------------------------
-// Visitors.
-
-struct GtSeed;
-
-impl<'de> DeserializeSeed<'de> for GtSeed {
-    type Value = GroundTruth;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<GroundTruth, D::Error> {
-        d.deserialize_map(GtVisitor)
-    }
-}
-
-struct GtVisitor;
-
-impl<'de> Visitor<'de> for GtVisitor {
-    type Value = GroundTruth;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a ground-truth object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GroundTruth, A::Error> {
-        let mut gt = GroundTruth::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let k: &str = &key;
-            within(k, || -> Result<(), A::Error> {
-                match k {
-                    "precise_alignment" => gt.precise_alignment = map.next_value_seed(GroupSeed)?,
-                    "broad_alignment" => gt.broad_alignment = map.next_value_seed(GroupSeed)?,
-                    "misaligned" => gt.misaligned = map.next_value_seed(GroupSeed)?,
-                    "score" => gt.score = map.next_value_seed(GroupSeed)?,
-                    "missing" => gt.missing = map.next_value_seed(BoolListSeed)?,
-                    "extra" => gt.extra = map.next_value_seed(BoolListSeed)?,
-                    "f0" => gt.f0 = map.next_value_seed(NumListSeed)?.0,
-                    "sustain" => gt.sustain = map.next_value_seed(PedalSeed)?,
-                    "sostenuto" => gt.sostenuto = map.next_value_seed(PedalSeed)?,
-                    "soft" => gt.soft = map.next_value_seed(PedalSeed)?,
-                    "instrument" => gt.instrument = map.next_value_seed(InstrumentSeed)?,
-                    other => {
-                        let v: serde_json::Value = map.next_value()?;
-                        gt.other.insert(other.to_string(), v);
-                    }
-                }
-                Ok(())
-            })?;
+        let mut p = Parser {
+            b: json,
+            i: 0,
+            path: Vec::new(),
+            origin: origin.as_ref(),
+        };
+        p.skip_ws();
+        let gt = p.ground_truth()?;
+        p.skip_ws();
+        if p.i < p.b.len() {
+            return Err(p.err("trailing characters after the ground-truth object"));
         }
         Ok(gt)
     }
 }
 
-/// A list of numbers and whether all of them were JSON integers.
-struct NumListSeed;
-
-impl<'de> DeserializeSeed<'de> for NumListSeed {
-    type Value = (Vec<f64>, bool);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(NumListVisitor)
+/// Decompress gzip data (all members); data that is not gzip is returned unchanged.
+pub(crate) fn gunzip_if_needed(raw: &[u8], path: &Path) -> Result<Vec<u8>> {
+    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+        return Ok(raw.to_vec());
     }
+    let bad = |e: String| Error::format(path, "gzip stream", format!("cannot decompress: {e}"));
+    if raw.len() < 18 {
+        return Err(bad("truncated gzip file".into()));
+    }
+    let t = &raw[raw.len() - 4..];
+    let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
+    // one-shot libdeflate when the trailer's size is plausible (single member < 4 GiB)
+    if isize > 0 && isize < (1 << 30) {
+        let mut out = vec![0u8; isize];
+        let mut d = libdeflater::Decompressor::new();
+        if let Ok(n) = d.gzip_decompress(raw, &mut out) {
+            if n == isize {
+                return Ok(out);
+            }
+        }
+    }
+    // multi-member or unusual files: streaming decoder (it also reports the error)
+    use std::io::Read;
+    let mut out = Vec::with_capacity(isize.min(1 << 30));
+    flate2::read::MultiGzDecoder::new(raw)
+        .read_to_end(&mut out)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(out)
 }
 
-struct NumListVisitor;
+enum Seg {
+    Key(String),
+    Index(usize),
+}
 
-impl<'de> Visitor<'de> for NumListVisitor {
-    type Value = (Vec<f64>, bool);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of numbers (or \"unknown\")")
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+    path: Vec<Seg>,
+    origin: &'a Path,
+}
+
+const SPACES8: u64 = u64::from_le_bytes([b' '; 8]);
+
+impl<'a> Parser<'a> {
+    // ------------------------------------------------------------------ errors
+
+    fn line_col(&self) -> (usize, usize) {
+        let upto = &self.b[..self.i.min(self.b.len())];
+        let line = upto.iter().filter(|&&c| c == b'\n').count() + 1;
+        let col = upto.iter().rev().take_while(|&&c| c != b'\n').count() + 1;
+        (line, col)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(64));
-        let mut all_int = true;
-        loop {
-            set_index(v.len());
-            match seq.next_element_seed(NumSeed)? {
-                Some((x, is_int)) => {
-                    all_int &= is_int;
-                    v.push(x);
+
+    fn err(&self, problem: impl Into<String>) -> Error {
+        let (line, col) = self.line_col();
+        let mut loc = String::from("$");
+        for s in &self.path {
+            match s {
+                Seg::Key(k) => {
+                    loc.push('.');
+                    loc.push_str(k);
                 }
-                None => break,
+                Seg::Index(i) => loc.push_str(&format!("[{i}]")),
             }
         }
-        Ok((v, all_int))
+        let loc = if loc == "$" {
+            format!("line {line}, column {col}")
+        } else {
+            format!("{loc} (line {line}, column {col})")
+        };
+        Error::format(self.origin, loc, problem)
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        unknown_or_err(s).map(|_| (Vec::new(), true))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((Vec::new(), true))
-    }
-}
 
-fn unknown_or_err<E: de::Error>(s: &str) -> Result<(), E> {
-    if s.eq_ignore_ascii_case("unknown") {
-        Ok(())
-    } else {
-        Err(E::invalid_value(
-            de::Unexpected::Str(s),
-            &"a list or \"unknown\"",
-        ))
+    fn found(&self) -> String {
+        match self.b.get(self.i) {
+            None => "end of file".into(),
+            Some(c) if c.is_ascii_graphic() => format!("`{}`", *c as char),
+            Some(c) => format!("byte 0x{c:02x}"),
+        }
     }
-}
 
-/// One number: value and whether it was a JSON integer.
-struct NumSeed;
+    // ------------------------------------------------------------------ lexing
 
-impl<'de> DeserializeSeed<'de> for NumSeed {
-    type Value = (f64, bool);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(NumVisitor)
+    #[inline]
+    fn skip_ws(&mut self) {
+        let b = self.b;
+        let mut i = self.i;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b' ' => {
+                    // indentation runs: eight spaces at a time
+                    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                        if u64::from_le_bytes(*w) != SPACES8 {
+                            break;
+                        }
+                        i += 8;
+                    }
+                    while b.get(i) == Some(&b' ') {
+                        i += 1;
+                    }
+                }
+                b'\n' | b'\r' | b'\t' => i += 1,
+                _ => break,
+            }
+        }
+        self.i = i;
     }
-}
 
-struct NumVisitor;
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
 
-impl<'de> Visitor<'de> for NumVisitor {
-    type Value = (f64, bool);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number")
+    fn expect(&mut self, c: u8, what: &str) -> Result<()> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.err(format!("expected {what}, found {}", self.found())))
+        }
     }
-    fn visit_u64<E>(self, x: u64) -> Result<Self::Value, E> {
-        Ok((x as f64, true))
-    }
-    fn visit_i64<E>(self, x: i64) -> Result<Self::Value, E> {
-        Ok((x as f64, true))
-    }
-    fn visit_f64<E>(self, x: f64) -> Result<Self::Value, E> {
-        Ok((x, false))
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
-        Ok((b as u8 as f64, true))
-    }
-}
 
-struct BoolListSeed;
-
-impl<'de> DeserializeSeed<'de> for BoolListSeed {
-    type Value = Vec<bool>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(BoolListVisitor)
+    /// After a value inside a container: `,` (true = more) or the closing byte (false).
+    #[inline]
+    fn next_item(&mut self, close: u8) -> Result<bool> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(self.err(format!(
+                "expected `,` or `{}`, found {}",
+                close as char,
+                self.found()
+            ))),
+        }
     }
-}
 
-struct BoolListVisitor;
-
-impl<'de> Visitor<'de> for BoolListVisitor {
-    type Value = Vec<bool>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of booleans")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+    /// A JSON string (escapes handled by serde_json on the rare strings that have them).
+    fn string(&mut self) -> Result<String> {
+        self.skip_ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.err(format!("expected a string, found {}", self.found())));
+        }
+        let start = self.i;
+        self.i += 1;
+        let mut escaped = false;
         loop {
-            set_index(v.len());
-            match seq.next_element_seed(NumSeed)? {
-                Some((x, _)) => v.push(x != 0.0),
-                None => break,
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    self.i += 2;
+                }
+                Some(_) => self.i += 1,
             }
         }
-        Ok(v)
+        self.i += 1;
+        let raw = &self.b[start..self.i];
+        if escaped {
+            serde_json::from_slice(raw).map_err(|e| self.err(format!("bad string: {e}")))
+        } else {
+            std::str::from_utf8(&raw[1..raw.len() - 1])
+                .map(str::to_string)
+                .map_err(|_| self.err("string is not valid UTF-8"))
+        }
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        unknown_or_err(s).map(|_| Vec::new())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-}
 
-struct StrListSeed;
-
-impl<'de> DeserializeSeed<'de> for StrListSeed {
-    type Value = Vec<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(StrListVisitor)
+    fn literal(&mut self, word: &[u8]) -> bool {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            true
+        } else {
+            false
+        }
     }
-}
 
-struct StrListVisitor;
-
-impl<'de> Visitor<'de> for StrListVisitor {
-    type Value = Vec<String>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of note names")
+    /// A number and whether it was written as an integer.
+    ///
+    /// Decimal numbers whose digits form an integer up to 2^53 (exactly representable)
+    /// with a power of ten up to 10^22 use Clinger's exact fast path (`m * 10^e` or `m / 10^-e`, correctly rounded
+    /// by IEEE arithmetic); anything else goes to the Eisel-Lemire parser of `fast-float2`.
+    #[inline]
+    fn number(&mut self) -> Result<(f64, bool)> {
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        let b = self.b;
+        let start = self.i;
+        let mut j = start;
+        let neg = b.get(j) == Some(&b'-');
+        if neg {
+            j += 1;
+        }
+        let mut mant: u64 = 0;
+        let mut ndigits = 0usize;
+        let int_start = j;
+        while let Some(&c) = b.get(j) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            mant = mant.wrapping_mul(10).wrapping_add((c - b'0') as u64);
+            ndigits += 1;
+            j += 1;
+        }
+        let int_digits = j - int_start;
+        if int_digits == 0 {
+            // Python's json spellings of non-finite floats
+            if self.literal(b"NaN") {
+                return Ok((f64::NAN, false));
+            }
+            if self.literal(b"Infinity") {
+                return Ok((f64::INFINITY, false));
+            }
+            if self.literal(b"-Infinity") {
+                return Ok((f64::NEG_INFINITY, false));
+            }
+            return Err(self.err(format!("expected a number, found {}", self.found())));
+        }
+        let mut frac_digits = 0usize;
+        if b.get(j) == Some(&b'.') {
+            j += 1;
+            while let Some(&c) = b.get(j) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                mant = mant.wrapping_mul(10).wrapping_add((c - b'0') as u64);
+                ndigits += 1;
+                frac_digits += 1;
+                j += 1;
+            }
+        }
+        let has_exp = matches!(b.get(j), Some(b'e' | b'E'));
+        let is_int = frac_digits == 0 && !has_exp && b.get(j) != Some(&b'.');
+        if is_int && ndigits <= 18 {
+            self.i = j;
+            let v = mant as f64;
+            return Ok((if neg { -v } else { v }, true));
+        }
+        if !has_exp && ndigits <= 19 && mant <= (1u64 << 53) && frac_digits <= 22 {
+            // exact: mant <= 2^53 (no wrap: at most 19 digits) and 10^frac_digits is exact
+            self.i = j;
+            let v = mant as f64 / POW10[frac_digits];
+            return Ok((if neg { -v } else { v }, false));
+        }
+        match fast_float2::parse_partial::<f64, _>(&b[start..]) {
+            Ok((v, n)) if n > 0 => {
+                self.i = start + n;
+                Ok((v, is_int))
+            }
+            _ => Err(self.err(format!("expected a number, found {}", self.found()))),
+        }
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+
+    /// Skip any JSON value, returning its bytes.
+    fn skip_value(&mut self) -> Result<&'a [u8]> {
+        self.skip_ws();
+        let start = self.i;
+        let mut depth = 0usize;
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unexpected end of file")),
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'{' | b'[') => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                Some(b'}' | b']') => {
+                    if depth == 0 {
+                        return Err(self.err(format!("unexpected {}", self.found())));
+                    }
+                    depth -= 1;
+                    self.i += 1;
+                }
+                Some(_) => self.i += 1,
+            }
+            if depth == 0 {
+                // scalars end at a delimiter
+                if self.b[start] != b'{' && self.b[start] != b'[' && self.b[start] != b'"' {
+                    while let Some(c) = self.peek() {
+                        if matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace() {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                }
+                return Ok(&self.b[start..self.i]);
+            }
+        }
+    }
+
+    /// `"unknown"` or `null` in place of a container: true (and consumed).
+    fn unknown_or_null(&mut self) -> Result<bool> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'n') if self.literal(b"null") => Ok(true),
+            Some(b'"') => {
+                let s = self.string()?;
+                if s.eq_ignore_ascii_case("unknown") {
+                    Ok(true)
+                } else {
+                    Err(self.err(format!(
+                        "expected a list or an object (or \"unknown\"), found the string {s:?}"
+                    )))
+                }
+            }
+            _ => Ok(false),
+        }
+    }
+
+    // ------------------------------------------------------------------ structure
+
+    /// Iterate over the keys of an object, calling `f` with the parser positioned at the
+    /// value; `f` must consume it.
+    fn object(&mut self, mut f: impl FnMut(&mut Self, &str) -> Result<()>) -> Result<()> {
+        self.expect(b'{', "`{`")?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.string()?;
+            self.expect(b':', "`:`")?;
+            self.path.push(Seg::Key(key.clone()));
+            f(self, &key)?;
+            self.path.pop();
+            if !self.next_item(b'}')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A list of numbers and whether all were integers.
+    fn numbers(&mut self) -> Result<(Vec<f64>, bool)> {
+        if self.unknown_or_null()? {
+            return Ok((Vec::new(), true));
+        }
+        self.expect(b'[', "a list of numbers")?;
         let mut v = Vec::new();
+        let mut all_int = true;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok((v, true));
+        }
         loop {
-            set_index(v.len());
-            match seq.next_element::<serde_json::Value>()? {
-                Some(serde_json::Value::String(s)) => v.push(s),
-                Some(serde_json::Value::Null) => v.push(String::new()),
-                Some(other) => v.push(other.to_string()),
-                None => break,
+            self.skip_ws();
+            let (x, is_int) = match self.number() {
+                Ok(n) => n,
+                Err(e) => {
+                    self.path.push(Seg::Index(v.len()));
+                    let e = self.err(e.message().to_string());
+                    return Err(e);
+                }
+            };
+            all_int &= is_int;
+            v.push(x);
+            if !self.next_item(b']')? {
+                return Ok((v, all_int));
             }
         }
-        Ok(v)
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        unknown_or_err(s).map(|_| Vec::new())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-}
 
-struct GroupSeed;
-
-impl<'de> DeserializeSeed<'de> for GroupSeed {
-    type Value = NoteGroup;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<NoteGroup, D::Error> {
-        d.deserialize_any(GroupVisitor)
-    }
-}
-
-struct GroupVisitor;
-
-impl<'de> Visitor<'de> for GroupVisitor {
-    type Value = NoteGroup;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a note group object {onsets, offsets, pitches, notes, velocities}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoteGroup, A::Error> {
-        let mut g = NoteGroup::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let k: &str = &key;
-            within(k, || -> Result<(), A::Error> {
-                let (col, bit) = match k {
-                    "onsets" => (&mut g.onsets, IntColumns::ONSETS),
-                    "offsets" => (&mut g.offsets, IntColumns::OFFSETS),
-                    "pitches" => (&mut g.pitches, IntColumns::PITCHES),
-                    "velocities" => (&mut g.velocities, IntColumns::VELOCITIES),
-                    "beats" => (&mut g.beats, IntColumns::BEATS),
-                    "notes" => {
-                        g.notes = map.next_value_seed(StrListSeed)?;
-                        return Ok(());
-                    }
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                        return Ok(());
-                    }
-                };
-                let (v, all_int) = map.next_value_seed(NumListSeed)?;
-                if !v.is_empty() {
-                    g.int_columns.set(bit, all_int);
-                }
-                *col = v;
-                Ok(())
-            })?;
+    fn bools(&mut self) -> Result<Vec<bool>> {
+        if self.unknown_or_null()? {
+            return Ok(Vec::new());
         }
+        self.expect(b'[', "a list of booleans")?;
+        let mut v = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(v);
+        }
+        loop {
+            self.skip_ws();
+            let x = if self.literal(b"true") {
+                true
+            } else if self.literal(b"false") {
+                false
+            } else {
+                match self.number() {
+                    Ok((x, _)) => x != 0.0,
+                    Err(_) => {
+                        self.path.push(Seg::Index(v.len()));
+                        return Err(
+                            self.err(format!("expected true or false, found {}", self.found()))
+                        );
+                    }
+                }
+            };
+            v.push(x);
+            if !self.next_item(b']')? {
+                return Ok(v);
+            }
+        }
+    }
+
+    fn note_names(&mut self) -> Result<Vec<String>> {
+        if self.unknown_or_null()? {
+            return Ok(Vec::new());
+        }
+        let raw = self.skip_value()?;
+        let values: Vec<serde_json::Value> = serde_json::from_slice(raw)
+            .map_err(|e| self.err(format!("expected a list of note names: {e}")))?;
+        Ok(values
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect())
+    }
+
+    fn group(&mut self) -> Result<NoteGroup> {
+        let mut g = NoteGroup::default();
+        if self.unknown_or_null()? {
+            return Ok(g);
+        }
+        self.object(|p, key| {
+            let (col, bit) = match key {
+                "onsets" => (&mut g.onsets, IntColumns::ONSETS),
+                "offsets" => (&mut g.offsets, IntColumns::OFFSETS),
+                "pitches" => (&mut g.pitches, IntColumns::PITCHES),
+                "velocities" => (&mut g.velocities, IntColumns::VELOCITIES),
+                "beats" => (&mut g.beats, IntColumns::BEATS),
+                "notes" => {
+                    g.notes = p.note_names()?;
+                    return Ok(());
+                }
+                _ => {
+                    p.skip_value()?;
+                    return Ok(());
+                }
+            };
+            let (v, all_int) = p.numbers()?;
+            if !v.is_empty() {
+                g.int_columns.set(bit, all_int);
+            }
+            *col = v;
+            Ok(())
+        })?;
         Ok(g)
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<NoteGroup, E> {
-        unknown_or_err(s).map(|_| NoteGroup::default())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<NoteGroup, E> {
-        Ok(NoteGroup::default())
-    }
-}
 
-struct PedalSeed;
-
-impl<'de> DeserializeSeed<'de> for PedalSeed {
-    type Value = Pedal;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Pedal, D::Error> {
-        d.deserialize_any(PedalVisitor)
-    }
-}
-
-struct PedalVisitor;
-
-impl<'de> Visitor<'de> for PedalVisitor {
-    type Value = Pedal;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a pedal object {values, times}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pedal, A::Error> {
-        let mut p = Pedal::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let k: &str = &key;
-            within(k, || -> Result<(), A::Error> {
-                match k {
-                    "times" => {
-                        let (v, i) = map.next_value_seed(NumListSeed)?;
-                        if !v.is_empty() {
-                            p.int_times = i;
-                        }
-                        p.times = v;
+    fn pedal(&mut self) -> Result<Pedal> {
+        let mut ped = Pedal::default();
+        if self.unknown_or_null()? {
+            return Ok(ped);
+        }
+        self.object(|p, key| {
+            match key {
+                "times" => {
+                    let (v, i) = p.numbers()?;
+                    if !v.is_empty() {
+                        ped.int_times = i;
                     }
-                    "values" => {
-                        let (v, i) = map.next_value_seed(NumListSeed)?;
-                        if !v.is_empty() {
-                            p.int_values = i;
-                        }
-                        p.values = v;
-                    }
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
+                    ped.times = v;
                 }
-                Ok(())
-            })?;
+                "values" => {
+                    let (v, i) = p.numbers()?;
+                    if !v.is_empty() {
+                        ped.int_values = i;
+                    }
+                    ped.values = v;
+                }
+                _ => {
+                    p.skip_value()?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(ped)
+    }
+
+    fn instrument(&mut self) -> Result<i64> {
+        if self.unknown_or_null()? {
+            return Ok(UNKNOWN_INSTRUMENT);
         }
-        Ok(p)
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Pedal, E> {
-        unknown_or_err(s).map(|_| Pedal::default())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Pedal, E> {
-        Ok(Pedal::default())
-    }
-}
-
-struct InstrumentSeed;
-
-impl<'de> DeserializeSeed<'de> for InstrumentSeed {
-    type Value = i64;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
-        d.deserialize_any(InstrumentVisitor)
-    }
-}
-
-struct InstrumentVisitor;
-
-impl<'de> Visitor<'de> for InstrumentVisitor {
-    type Value = i64;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer General-MIDI program (or \"unknown\")")
-    }
-    fn visit_u64<E: de::Error>(self, x: u64) -> Result<i64, E> {
-        i64::try_from(x).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(x), &self))
-    }
-    fn visit_i64<E>(self, x: i64) -> Result<i64, E> {
-        Ok(x)
-    }
-    fn visit_f64<E: de::Error>(self, x: f64) -> Result<i64, E> {
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            Ok(x as i64)
-        } else {
-            Err(E::invalid_value(de::Unexpected::Float(x), &self))
+        self.skip_ws();
+        match self.number() {
+            Ok((x, _)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(x as i64),
+            Ok((x, _)) => Err(self.err(format!("expected an integer program number, found {x}"))),
+            Err(_) => Err(self.err(format!(
+                "expected an integer General-MIDI program (or \"unknown\"), found {}",
+                self.found()
+            ))),
         }
     }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<i64, E> {
-        unknown_or_err(s).map(|_| UNKNOWN_INSTRUMENT)
-    }
-    fn visit_unit<E>(self) -> Result<i64, E> {
-        Ok(UNKNOWN_INSTRUMENT)
+
+    fn ground_truth(&mut self) -> Result<GroundTruth> {
+        let mut gt = GroundTruth::default();
+        self.skip_ws();
+        if self.peek() != Some(b'{') {
+            return Err(self.err(format!(
+                "expected a ground-truth object, found {}",
+                self.found()
+            )));
+        }
+        self.object(|p, key| {
+            match key {
+                "precise_alignment" => gt.precise_alignment = p.group()?,
+                "broad_alignment" => gt.broad_alignment = p.group()?,
+                "misaligned" => gt.misaligned = p.group()?,
+                "score" => gt.score = p.group()?,
+                "missing" => gt.missing = p.bools()?,
+                "extra" => gt.extra = p.bools()?,
+                "f0" => gt.f0 = p.numbers()?.0,
+                "sustain" => gt.sustain = p.pedal()?,
+                "sostenuto" => gt.sostenuto = p.pedal()?,
+                "soft" => gt.soft = p.pedal()?,
+                "instrument" => gt.instrument = p.instrument()?,
+                other => {
+                    let raw = p.skip_value()?;
+                    let v: serde_json::Value = serde_json::from_slice(raw)
+                        .map_err(|e| p.err(format!("invalid JSON value: {e}")))?;
+                    gt.other.insert(other.to_string(), v);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(gt)
     }
 }
 
@@ -515,17 +595,47 @@ mod tests {
 
     #[test]
     fn parses_minimal_and_remembers_int_columns() {
-        let j = br#"{"score": {"onsets": [0, 1.5], "offsets": [1.0, 2.0], "pitches": [60, 61.5],
+        let j = br#"{"score": {"onsets": [0, 1.5], "offsets": [1.0, 2e0], "pitches": [60, 61.5],
                     "velocities": [], "notes": [], "beats": [0, 1, 2]}, "instrument": 40,
-                    "custom": {"x": 1}}"#;
+                    "custom": {"x": [1, "a"]}, "missing": [true, false], "extra": [0, 1]}"#;
         let gt = GroundTruth::from_json_slice(j, "t.json").unwrap();
         assert_eq!(gt.score.onsets, vec![0.0, 1.5]);
+        assert_eq!(gt.score.offsets, vec![1.0, 2.0]);
         assert!(!gt.score.int_columns.contains(IntColumns::ONSETS));
         assert!(!gt.score.int_columns.contains(IntColumns::PITCHES));
         assert!(gt.score.int_columns.contains(IntColumns::BEATS));
         assert_eq!(gt.instrument, 40);
-        assert_eq!(gt.other["custom"]["x"], 1);
+        assert_eq!(gt.other["custom"]["x"][1], "a");
+        assert_eq!(gt.missing, vec![true, false]);
+        assert_eq!(gt.extra, vec![false, true]);
         assert!(gt.precise_alignment.is_empty());
+    }
+
+    #[test]
+    fn floats_are_correctly_rounded_and_python_spellings_accepted() {
+        let cases = [
+            "0.7770833333333333",
+            "0.8999999999999999",
+            "1e-05",
+            "2.2250738585072014e-308",
+            "4.9406564584124654e-324",
+            "1.7976931348623157e+308",
+            "-0.0",
+            "123456789012345678901234567890",
+        ];
+        for c in cases {
+            let j = format!("{{\"f0\": [{c}]}}");
+            let gt = GroundTruth::from_json_slice(j.as_bytes(), "t").unwrap();
+            assert_eq!(
+                gt.f0[0].to_bits(),
+                c.parse::<f64>().unwrap().to_bits(),
+                "{c}"
+            );
+        }
+        let gt = GroundTruth::from_json_slice(br#"{"f0": [NaN, Infinity, -Infinity, -3]}"#, "t")
+            .unwrap();
+        assert!(gt.f0[0].is_nan());
+        assert_eq!(gt.f0[1..], [f64::INFINITY, f64::NEG_INFINITY, -3.0]);
     }
 
     #[test]
@@ -538,25 +648,63 @@ mod tests {
     }
 
     #[test]
-    fn error_names_json_path_and_index() {
-        let j = br#"{"score": {"onsets": [0.0, "x"]}}"#;
+    fn error_names_json_path_index_and_position() {
+        let j = b"{\"score\": {\"onsets\": [0.0,\n \"x\"]}}";
         let err = GroundTruth::from_json_slice(j, "bad.json.gz").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Format);
         assert_eq!(err.file().unwrap(), Path::new("bad.json.gz"));
-        assert!(
-            err.location().unwrap().starts_with("$.score.onsets[1]"),
-            "{err}"
+        assert_eq!(
+            err.location().unwrap(),
+            "$.score.onsets[1] (line 2, column 2)"
         );
-        let j = br#"{"score": {"onsets": [0.0, 1.0]}"#;
-        let err = GroundTruth::from_json_slice(j, "trunc.json").unwrap_err();
-        assert!(err.to_string().contains("EOF"), "{err}");
+        assert!(err.message().contains("expected a number"), "{err}");
+        let err =
+            GroundTruth::from_json_slice(br#"{"score": {"onsets": [0.0, 1.0]}"#, "t").unwrap_err();
+        assert!(err.message().contains("end of file"), "{err}");
+        let err =
+            GroundTruth::from_json_slice(br#"{"score": {"onsets": [0.0 1.0]}}"#, "t").unwrap_err();
+        assert!(err.message().contains("expected `,` or `]`"), "{err}");
+        let err = GroundTruth::from_json_slice(br#"{"instrument": 4.5}"#, "t").unwrap_err();
+        assert_eq!(err.location().unwrap(), "$.instrument (line 1, column 19)");
+        let err = GroundTruth::from_json_slice(b"[1, 2]", "t").unwrap_err();
+        assert!(err.message().contains("ground-truth object"), "{err}");
+        let err = GroundTruth::from_json_slice(b"{} x", "t").unwrap_err();
+        assert!(err.message().contains("trailing"), "{err}");
+        let err = GroundTruth::from_json_slice(br#"{"missing": [true, 3x]}"#, "t").unwrap_err();
+        assert!(err.to_string().contains("$.missing"), "{err}");
     }
 
     #[test]
-    fn not_gzip_is_read_as_json_and_bad_gzip_errors() {
+    fn reads_what_the_reference_wrote() {
+        let gt = GroundTruth::default();
+        let text = gt.to_json_string();
+        assert_eq!(
+            GroundTruth::from_json_slice(text.as_bytes(), "t").unwrap(),
+            gt
+        );
+    }
+
+    #[test]
+    fn gzip_one_shot_multi_member_and_errors() {
+        use std::io::Write;
         let p = Path::new("x.json.gz");
         assert_eq!(gunzip_if_needed(b"{}", p).unwrap(), b"{}");
+        let gz = |data: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        assert_eq!(
+            gunzip_if_needed(&gz(b"{\"f0\": []}"), p).unwrap(),
+            b"{\"f0\": []}"
+        );
+        let mut two = gz(b"{\"f0\": ");
+        two.extend(gz(b"[1]}"));
+        assert_eq!(gunzip_if_needed(&two, p).unwrap(), b"{\"f0\": [1]}");
         let err = gunzip_if_needed(&[0x1f, 0x8b, 8, 0, 1, 2, 3], p).unwrap_err();
         assert!(err.to_string().contains("cannot decompress"));
+        let mut trunc = gz(&[b'x'; 1000]);
+        trunc.truncate(trunc.len() - 10);
+        assert!(gunzip_if_needed(&trunc, p).is_err());
     }
 }

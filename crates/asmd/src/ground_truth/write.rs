@@ -87,16 +87,30 @@ impl GroundTruth {
             .map(|e| e.eq_ignore_ascii_case("gz"))
             .unwrap_or(false);
         let bytes = if gz {
-            let mut enc = flate2::write::GzEncoder::new(
-                Vec::with_capacity(text.len() / 4),
-                flate2::Compression::best(),
-            );
-            enc.write_all(text.as_bytes()).with_path(path)?;
-            enc.finish().with_path(path)?
+            gzip(text.as_bytes())
         } else {
             text.into_bytes()
         };
         write_atomically(path, &bytes)
+    }
+}
+
+/// Gzip `data` in one shot with libdeflate at level 9 (Python's default level number).
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+    let level = libdeflater::CompressionLvl::new(9).unwrap_or_default();
+    let mut c = libdeflater::Compressor::new(level);
+    let mut out = vec![0u8; c.gzip_compress_bound(data.len())];
+    match c.gzip_compress(data, &mut out) {
+        Ok(n) => {
+            out.truncate(n);
+            out
+        }
+        // cannot happen with a buffer of the bound's size; fall back to flate2 anyway
+        Err(_) => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let _ = enc.write_all(data);
+            enc.finish().unwrap_or_default()
+        }
     }
 }
 
