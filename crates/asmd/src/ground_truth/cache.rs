@@ -161,8 +161,10 @@ mod tests {
     fn reloads_changed_files_and_evicts() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x-0.json.gz");
-        let mut gt = GroundTruth::default();
-        gt.f0 = vec![1.0];
+        let mut gt = GroundTruth {
+            f0: vec![1.0],
+            ..Default::default()
+        };
         gt.write_path(&p).unwrap();
         let a = load(&p).unwrap();
         assert_eq!(a.f0, vec![1.0]);
