@@ -52,6 +52,7 @@ pub fn score_name(performance: &str) -> String {
     format!("{}.score.mid", strip(strip(performance)))
 }
 
+#[derive(Debug)]
 struct Row {
     csv_dir: String,
     score: String,

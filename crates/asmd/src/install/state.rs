@@ -366,7 +366,13 @@ pub fn status(
         let dir = layout.dataset(&d.name);
         let marker = read_marker(&dir);
         let work = layout.work(&d.name);
-        let work_bytes = if work.is_dir() { dir_bytes(&work) } else { 0 };
+        let work_bytes = if work.is_dir() {
+            walk_files(&work)
+                .map(|v| v.iter().filter(|(r, _)| r != "journal.json").map(|(_, s)| s).sum())
+                .unwrap_or(0)
+        } else {
+            0
+        };
         let state = if marker.is_some() {
             DatasetState::Installed
         } else if dir.exists() || work_bytes > 0 {

@@ -77,6 +77,15 @@ pub fn glob_in(base: &Path, pattern: &str) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `base/rel` where `.`, `./` and empty mean `base` itself.
+fn inside(base: &Path, rel: &str) -> PathBuf {
+    let mut p = base.to_path_buf();
+    for c in rel.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        p.push(c);
+    }
+    p
+}
+
 fn is_dir_target(to: &str, dest: &Path, n: usize) -> bool {
     to.ends_with('/') || to == "." || dest.is_dir() || n > 1
 }
@@ -194,7 +203,7 @@ impl DatasetCtx<'_> {
             Step::Download { fetch, to } => {
                 let path = self.fetch_one(fetch, run, &downloads)?;
                 if let Some(to) = to {
-                    let dest = stage.join(to);
+                    let dest = inside(&stage, to);
                     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
                     let dest = if is_dir_target(to, &dest, 1) { dest.join(name) } else { dest };
                     place_file(&path, &dest)?;
@@ -211,7 +220,7 @@ impl DatasetCtx<'_> {
                 let fmt = format
                     .or_else(|| ArchiveFormat::from_name(archive))
                     .unwrap_or(ArchiveFormat::Zip);
-                let dest = stage.join(to);
+                let dest = inside(&stage, to);
                 let task = self.reporter.task(self.name(), &format!("unpack {archive}"));
                 let out = unpack::unpack(&path, fmt, &dest, &mut |_, done, total| {
                     task.update(done, Some(total))
@@ -235,7 +244,7 @@ impl DatasetCtx<'_> {
                         Err(Error::new(ErrorKind::NotFound, format!("move: nothing matches `{from}`")).with_file(&stage))
                     };
                 }
-                let dest = stage.join(to);
+                let dest = inside(&stage, to);
                 let into = is_dir_target(to, &dest, matches.len());
                 for m in &matches {
                     let target = match (into, m.file_name()) {
@@ -258,7 +267,7 @@ impl DatasetCtx<'_> {
                         Err(Error::new(ErrorKind::NotFound, format!("copy: nothing matches `{from}`")).with_file(&base))
                     };
                 }
-                let dest = stage.join(to);
+                let dest = inside(&stage, to);
                 let into = is_dir_target(to, &dest, matches.len());
                 for m in &matches {
                     let target = match (into, m.file_name()) {
@@ -302,7 +311,7 @@ impl DatasetCtx<'_> {
                     .with_file(page));
                 }
                 let dl = downloads.join("links");
-                let dest = stage.join(to);
+                let dest = inside(&stage, to);
                 for (url, name) in links {
                     if name.contains(['/', '\\']) || name == ".." {
                         continue;
@@ -314,7 +323,7 @@ impl DatasetCtx<'_> {
             }
             Step::AsapScores { fetch, maestro } => {
                 let path = self.fetch_one(fetch, run, &downloads)?;
-                let dir = stage.join(maestro);
+                let dir = inside(&stage, maestro);
                 let r = super::asap::import_from_zip(&path, &dir)?;
                 self.reporter.message(
                     Some(self.name()),
