@@ -24,7 +24,11 @@ fn full_install_of_two_datasets_with_ground_truth() {
     let wav_b = noise(50_000, 2);
     srv.put(
         "files/alpha.zip",
-        zip_bytes(&[("alpha_v1/", b""), ("alpha_v1/a.wav", &wav_a), ("alpha_v1/notes.txt", b"hello")]),
+        zip_bytes(&[
+            ("alpha_v1/", b""),
+            ("alpha_v1/a.wav", &wav_a),
+            ("alpha_v1/notes.txt", b"hello"),
+        ]),
     );
     let beta = gz(&tar_bytes(&[("beta/", b""), ("beta/sub/b.wav", &wav_b)]));
     srv.put("files/beta.tar.gz", beta.clone());
@@ -39,19 +43,37 @@ fn full_install_of_two_datasets_with_ground_truth() {
     );
     let defs_dir = tmp();
     let alpha = parse_def(
-        &definition("alpha", &["alpha/alpha_v1/a.wav"], json!({"url": srv.url("files/alpha.zip"), "unpack": true})),
+        &definition(
+            "alpha",
+            &["alpha/alpha_v1/a.wav"],
+            json!({"url": srv.url("files/alpha.zip"), "unpack": true}),
+        ),
         defs_dir.path(),
     );
     let beta_def = parse_def(
-        &definition("beta", &["beta/beta/sub/b.wav"], json!({"steps": [
-            {"op": "download", "url": srv.url("files/beta.tar.gz"), "checksum": {"md5": md5_hex(&beta)}, "size": beta.len()},
-            {"op": "unpack", "archive": "beta.tar.gz"}
-        ]})),
+        &definition(
+            "beta",
+            &["beta/beta/sub/b.wav"],
+            json!({"steps": [
+                {"op": "download", "url": srv.url("files/beta.tar.gz"), "checksum": {"md5": md5_hex(&beta)}, "size": beta.len()},
+                {"op": "unpack", "archive": "beta.tar.gz"}
+            ]}),
+        ),
         defs_dir.path(),
     );
-    let gamma = parse_def(&definition("gamma", &["gamma/c.wav"], json!({"url": srv.url("files/none.zip"), "unpack": true})), defs_dir.path());
+    let gamma = parse_def(
+        &definition(
+            "gamma",
+            &["gamma/c.wav"],
+            json!({"url": srv.url("files/none.zip"), "unpack": true}),
+        ),
+        defs_dir.path(),
+    );
     let inst = tmp();
-    let mut o = options(inst.path(), vec![alpha.clone(), beta_def.clone(), gamma.clone()]);
+    let mut o = options(
+        inst.path(),
+        vec![alpha.clone(), beta_def.clone(), gamma.clone()],
+    );
     o.datasets = vec!["alpha".into(), "BETA".into()];
     o.ground_truth = GtMode::Archive;
     o.gt_source = GtSource::url(&srv.url("gt/ground_truth.tar.gz"));
@@ -60,23 +82,49 @@ fn full_install_of_two_datasets_with_ground_truth() {
     assert_eq!(report.datasets.len(), 2);
     for d in &report.datasets {
         assert!(matches!(d.outcome, Outcome::Installed), "{d:?}");
-        assert_eq!(d.ground_truth.as_ref().map(|r| *r.as_ref().unwrap()), Some(1));
+        assert_eq!(
+            d.ground_truth.as_ref().map(|r| *r.as_ref().unwrap()),
+            Some(1)
+        );
     }
     let root = inst.path();
     assert_eq!(read(root.join("alpha/alpha_v1/a.wav")), wav_a);
     assert_eq!(read(root.join("beta/beta/sub/b.wav")), wav_b);
     assert_eq!(read(root.join("alpha/alpha_v1/a-0.json.gz")), b"gt-a");
     assert_eq!(read(root.join("beta/beta/sub/b-0.json.gz")), b"gt-b");
-    assert!(!root.join("gamma").exists(), "GT of an unchosen dataset was extracted");
+    assert!(
+        !root.join("gamma").exists(),
+        "GT of an unchosen dataset was extracted"
+    );
     // markers, manifest, status and verify
     let m = state::read_marker(&root.join("beta")).unwrap();
     assert_eq!(m.sources[0].size, beta.len() as u64);
     assert_eq!(m.files["beta/sub/b.wav"].0, wav_b.len() as u64);
-    let st = state::status(root, &[alpha.clone(), beta_def.clone(), gamma.clone()], None).unwrap();
-    assert_eq!(st.iter().map(|s| s.state).collect::<Vec<_>>(), [DatasetState::Installed, DatasetState::Installed, DatasetState::Absent]);
-    assert_eq!((st[0].gt_present, st[0].gt_listed, st[0].gt_marker), (1, 1, true));
+    let st = state::status(
+        root,
+        &[alpha.clone(), beta_def.clone(), gamma.clone()],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        st.iter().map(|s| s.state).collect::<Vec<_>>(),
+        [
+            DatasetState::Installed,
+            DatasetState::Installed,
+            DatasetState::Absent
+        ]
+    );
+    assert_eq!(
+        (st[0].gt_present, st[0].gt_listed, st[0].gt_marker),
+        (1, 1, true)
+    );
     assert!(st[0].size_on_disk >= wav_a.len() as u64);
-    let v = state::verify(root, &[alpha.clone(), beta_def.clone()], VerifyOptions { checksums: true }).unwrap();
+    let v = state::verify(
+        root,
+        &[alpha.clone(), beta_def.clone()],
+        VerifyOptions { checksums: true },
+    )
+    .unwrap();
     assert!(v.iter().all(|d| d.ok()), "{v:?}");
     // the work folder is cleaned up
     assert!(!root.join(".asmd/work/alpha").exists());
@@ -84,12 +132,20 @@ fn full_install_of_two_datasets_with_ground_truth() {
     let mut bad = wav_a.clone();
     bad[10] ^= 0xff;
     std::fs::write(root.join("alpha/alpha_v1/a.wav"), &bad).unwrap();
-    let v = state::verify(root, &[alpha.clone()], VerifyOptions { checksums: true }).unwrap();
+    let v = state::verify(
+        root,
+        std::slice::from_ref(&alpha),
+        VerifyOptions { checksums: true },
+    )
+    .unwrap();
     assert_eq!(v[0].checksum_mismatch, ["alpha_v1/a.wav"]);
     // a second run does nothing and downloads nothing
     let before = srv.log().len();
     let again = install(&o).unwrap();
-    assert!(again.datasets.iter().all(|d| matches!(d.outcome, Outcome::AlreadyInstalled)));
+    assert!(again
+        .datasets
+        .iter()
+        .all(|d| matches!(d.outcome, Outcome::AlreadyInstalled)));
     assert_eq!(srv.log().len(), before);
 }
 
@@ -105,10 +161,16 @@ fn every_archive_format_unpacks() {
     srv.put("a.zip", zip_bytes(entries));
     let dd = tmp();
     let mut defs = Vec::new();
-    for (i, f) in ["a.tar", "a.tar.bz2", "a.tar.xz", "a.tgz", "a.zip"].iter().enumerate() {
+    for (i, f) in ["a.tar", "a.tar.bz2", "a.tar.xz", "a.tgz", "a.zip"]
+        .iter()
+        .enumerate()
+    {
         let name = format!("fmt{i}");
         let rec = format!("{name}/d/x.wav");
-        defs.push(parse_def(&definition(&name, &[&rec], json!({"url": srv.url(f), "unpack": true})), dd.path()));
+        defs.push(parse_def(
+            &definition(&name, &[&rec], json!({"url": srv.url(f), "unpack": true})),
+            dd.path(),
+        ));
     }
     let inst = tmp();
     let report = install(&options(inst.path(), defs)).unwrap();
@@ -126,12 +188,23 @@ fn dropped_connection_resumes_without_refetching() {
     let size = read_len(&srv, "big.zip");
     srv.fault("big.zip", Fault::DropAfter(1_000_000));
     let dd = tmp();
-    let def = parse_def(&definition("big", &["big/big/x.bin"], json!({"url": srv.url("big.zip"), "unpack": true})), dd.path());
+    let def = parse_def(
+        &definition(
+            "big",
+            &["big/big/x.bin"],
+            json!({"url": srv.url("big.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
     let inst = tmp();
     let report = install(&options(inst.path(), vec![def])).unwrap();
     assert!(report.ok(), "{report:?}");
     assert_eq!(read(inst.path().join("big/big/x.bin")), data);
-    let gets: Vec<_> = srv.requests("big.zip").into_iter().filter(|l| l.method == "GET").collect();
+    let gets: Vec<_> = srv
+        .requests("big.zip")
+        .into_iter()
+        .filter(|l| l.method == "GET")
+        .collect();
     assert_eq!(gets.len(), 2, "{gets:?}");
     assert_eq!(gets[0].sent, 1_000_000);
     assert_eq!(gets[1].range.as_deref(), Some("bytes=1000000-"));
@@ -149,8 +222,22 @@ fn not_found_and_timeout_fail_cleanly() {
     srv.put("slow.zip", zip_bytes(&[("s/x", b"x")]));
     srv.fault("slow.zip", Fault::Stall);
     let dd = tmp();
-    let missing = parse_def(&definition("missing", &["missing/x"], json!({"url": srv.url("nope.zip"), "unpack": true})), dd.path());
-    let slow = parse_def(&definition("slow", &["slow/s/x"], json!({"url": srv.url("slow.zip"), "unpack": true})), dd.path());
+    let missing = parse_def(
+        &definition(
+            "missing",
+            &["missing/x"],
+            json!({"url": srv.url("nope.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let slow = parse_def(
+        &definition(
+            "slow",
+            &["slow/s/x"],
+            json!({"url": srv.url("slow.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
     let inst = tmp();
     let mut o = options(inst.path(), vec![missing, slow]);
     o.net.read_timeout = Duration::from_millis(300);
@@ -160,7 +247,11 @@ fn not_found_and_timeout_fail_cleanly() {
     assert_eq!(e404.kind(), ErrorKind::Network);
     assert!(e404.to_string().contains("HTTP 404"), "{e404}");
     assert!(e404.to_string().contains("nope.zip"), "{e404}");
-    assert_eq!(srv.requests("nope.zip").len(), 1, "a 404 must not be retried");
+    assert_eq!(
+        srv.requests("nope.zip").len(),
+        1,
+        "a 404 must not be retried"
+    );
     let et = failed(&report.datasets[1].outcome);
     assert!(et.to_string().contains("timed out"), "{et}");
     assert_eq!(srv.requests("slow.zip").len(), 2, "one retry expected");
@@ -174,40 +265,127 @@ fn checksum_mismatch_marks_nothing_installed() {
     srv.put("c.zip", zip_bytes(&[("c/x.wav", b"abc")]));
     let dd = tmp();
     let def = parse_def(
-        &definition("c", &["c/c/x.wav"], json!({"url": srv.url("c.zip"), "unpack": true, "checksum": {"md5": "0123456789abcdef0123456789abcdef"}})),
+        &definition(
+            "c",
+            &["c/c/x.wav"],
+            json!({"url": srv.url("c.zip"), "unpack": true, "checksum": {"md5": "0123456789abcdef0123456789abcdef"}}),
+        ),
         dd.path(),
     );
     let inst = tmp();
     let report = install(&options(inst.path(), vec![def.clone()])).unwrap();
     let e = failed(&report.datasets[0].outcome);
-    assert!(e.to_string().contains("checksum mismatch: expected md5 0123456789abcdef0123456789abcdef"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("checksum mismatch: expected md5 0123456789abcdef0123456789abcdef"),
+        "{e}"
+    );
     assert!(!inst.path().join("c").exists());
-    assert_eq!(state::status(inst.path(), &[def], None).unwrap()[0].state, DatasetState::Absent);
+    assert_eq!(
+        state::status(inst.path(), &[def], None).unwrap()[0].state,
+        DatasetState::Absent
+    );
     // the corrupt download was discarded, not kept for resuming
-    assert!(!inst.path().join(".asmd/work/c/downloads/c.zip.part").exists());
+    assert!(!inst
+        .path()
+        .join(".asmd/work/c/downloads/c.zip.part")
+        .exists());
 }
 
 #[test]
 fn zip_slip_and_symlink_escapes_are_refused() {
     let srv = Server::start();
-    srv.put("slip.zip", zip_bytes(&[("ok/a.txt", b"a"), ("../evil.txt", b"evil")]));
-    srv.put("link.tar", tar_raw(&[("l/a.txt", b"a", None), ("l/etc", b"", Some(("../../../etc", tar::EntryType::Symlink)))]));
-    srv.put("abs.tar", tar_raw(&[("l/passwd", b"", Some(("/etc/passwd", tar::EntryType::Symlink)))]));
-    srv.put("hard.tar", tar_raw(&[("h/x", b"", Some(("../../outside", tar::EntryType::Link)))]));
+    srv.put(
+        "slip.zip",
+        zip_bytes(&[("ok/a.txt", b"a"), ("../evil.txt", b"evil")]),
+    );
+    srv.put(
+        "link.tar",
+        tar_raw(&[
+            ("l/a.txt", b"a", None),
+            (
+                "l/etc",
+                b"",
+                Some(("../../../etc", tar::EntryType::Symlink)),
+            ),
+        ]),
+    );
+    srv.put(
+        "abs.tar",
+        tar_raw(&[(
+            "l/passwd",
+            b"",
+            Some(("/etc/passwd", tar::EntryType::Symlink)),
+        )]),
+    );
+    srv.put(
+        "hard.tar",
+        tar_raw(&[("h/x", b"", Some(("../../outside", tar::EntryType::Link)))]),
+    );
     let dd = tmp();
     let defs = vec![
-        parse_def(&definition("slip", &["slip/ok/a.txt"], json!({"url": srv.url("slip.zip"), "unpack": true})), dd.path()),
-        parse_def(&definition("link", &["link/l/a.txt"], json!({"url": srv.url("link.tar"), "unpack": true})), dd.path()),
-        parse_def(&definition("abs", &["abs/l/passwd"], json!({"url": srv.url("abs.tar"), "unpack": true})), dd.path()),
-        parse_def(&definition("hard", &["hard/h/x"], json!({"url": srv.url("hard.tar"), "unpack": true})), dd.path()),
+        parse_def(
+            &definition(
+                "slip",
+                &["slip/ok/a.txt"],
+                json!({"url": srv.url("slip.zip"), "unpack": true}),
+            ),
+            dd.path(),
+        ),
+        parse_def(
+            &definition(
+                "link",
+                &["link/l/a.txt"],
+                json!({"url": srv.url("link.tar"), "unpack": true}),
+            ),
+            dd.path(),
+        ),
+        parse_def(
+            &definition(
+                "abs",
+                &["abs/l/passwd"],
+                json!({"url": srv.url("abs.tar"), "unpack": true}),
+            ),
+            dd.path(),
+        ),
+        parse_def(
+            &definition(
+                "hard",
+                &["hard/h/x"],
+                json!({"url": srv.url("hard.tar"), "unpack": true}),
+            ),
+            dd.path(),
+        ),
     ];
     let inst = tmp();
     let report = install(&options(inst.path(), defs)).unwrap();
-    let msgs: Vec<String> = report.datasets.iter().map(|d| failed(&d.outcome).to_string()).collect();
-    assert!(msgs[0].contains("slip.zip") && msgs[0].contains("entry `../evil.txt`") && msgs[0].contains("outside"), "{}", msgs[0]);
-    assert!(msgs[1].contains("entry `l/etc`") && msgs[1].contains("points outside"), "{}", msgs[1]);
-    assert!(msgs[2].contains("/etc/passwd") && msgs[2].contains("points outside"), "{}", msgs[2]);
-    assert!(msgs[3].contains("hard link") && msgs[3].contains("outside"), "{}", msgs[3]);
+    let msgs: Vec<String> = report
+        .datasets
+        .iter()
+        .map(|d| failed(&d.outcome).to_string())
+        .collect();
+    assert!(
+        msgs[0].contains("slip.zip")
+            && msgs[0].contains("entry `../evil.txt`")
+            && msgs[0].contains("outside"),
+        "{}",
+        msgs[0]
+    );
+    assert!(
+        msgs[1].contains("entry `l/etc`") && msgs[1].contains("points outside"),
+        "{}",
+        msgs[1]
+    );
+    assert!(
+        msgs[2].contains("/etc/passwd") && msgs[2].contains("points outside"),
+        "{}",
+        msgs[2]
+    );
+    assert!(
+        msgs[3].contains("hard link") && msgs[3].contains("outside"),
+        "{}",
+        msgs[3]
+    );
     for d in &report.datasets {
         assert_eq!(failed(&d.outcome).kind(), ErrorKind::Archive);
     }
@@ -219,13 +397,24 @@ fn zip_slip_and_symlink_escapes_are_refused() {
 #[test]
 fn shell_lines_need_consent_then_run_under_bash() {
     let srv = Server::start();
-    srv.put("flute.zip", zip_bytes(&[("audio/a.wav", b"w"), ("score/a.midi", b"m"), ("ground_truth/", b"")]));
+    srv.put(
+        "flute.zip",
+        zip_bytes(&[
+            ("audio/a.wav", b"w"),
+            ("score/a.midi", b"m"),
+            ("ground_truth/", b""),
+        ]),
+    );
     let dd = tmp();
     let def = parse_def(
-        &definition("flute", &["flute/audio/a.wav"], json!({"url": srv.url("flute.zip"), "unpack": true, "post-process": [
-            "mv &install_dir/flute/score/*.midi &install_dir/flute/ground_truth/",
-            "echo {one,two} \"$ASMD_MIRROR\" > &install_dir/flute/shell.txt"
-        ]})),
+        &definition(
+            "flute",
+            &["flute/audio/a.wav"],
+            json!({"url": srv.url("flute.zip"), "unpack": true, "post-process": [
+                "mv &install_dir/flute/score/*.midi &install_dir/flute/ground_truth/",
+                "echo {one,two} \"$ASMD_MIRROR\" > &install_dir/flute/shell.txt"
+            ]}),
+        ),
         dd.path(),
     );
     let inst = tmp();
@@ -233,8 +422,14 @@ fn shell_lines_need_consent_then_run_under_bash() {
     let report = install(&o).unwrap();
     let e = failed(&report.datasets[0].outcome);
     assert_eq!(e.kind(), ErrorKind::Cancelled);
-    assert!(e.to_string().contains("mv &install_dir/flute/score/*.midi"), "{e}");
-    assert!(srv.requests("flute.zip").is_empty(), "nothing may be downloaded before consent");
+    assert!(
+        e.to_string().contains("mv &install_dir/flute/score/*.midi"),
+        "{e}"
+    );
+    assert!(
+        srv.requests("flute.zip").is_empty(),
+        "nothing may be downloaded before consent"
+    );
     assert!(!inst.path().join("flute").exists());
     o.allow_shell = true;
     let mirror = tmp();
@@ -243,7 +438,10 @@ fn shell_lines_need_consent_then_run_under_bash() {
     assert!(report.ok(), "{report:?}");
     assert_eq!(read(inst.path().join("flute/ground_truth/a.midi")), b"m");
     let shell_out = String::from_utf8(read(inst.path().join("flute/shell.txt"))).unwrap();
-    assert_eq!(shell_out.trim(), format!("one two {}", mirror.path().display()));
+    assert_eq!(
+        shell_out.trim(),
+        format!("one two {}", mirror.path().display())
+    );
 }
 
 #[test]
@@ -256,29 +454,71 @@ fn mega_public_links_are_downloaded_decrypted_and_verified() {
     // the legacy link form of the same file
     let legacy = link.replace("/file/AbCdEf12#", "/#!AbCdEf12!");
     let dd = tmp();
-    let new_form = parse_def(&definition("flute", &["flute/audio/f.wav"], json!({"url": link, "unpack": true})), dd.path());
-    let old_form = parse_def(&definition("flute2", &["flute2/audio/f.wav"], json!({"url": legacy, "unpack": true})), dd.path());
+    let new_form = parse_def(
+        &definition(
+            "flute",
+            &["flute/audio/f.wav"],
+            json!({"url": link, "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let old_form = parse_def(
+        &definition(
+            "flute2",
+            &["flute2/audio/f.wav"],
+            json!({"url": legacy, "unpack": true}),
+        ),
+        dd.path(),
+    );
     // a link whose key carries a wrong MAC
     let mut bad_key = key;
     bad_key[31] ^= 1;
     bad_key[15] ^= 1; // keep the AES key, change only the MAC
     let bad_link = format!("https://mega.nz/file/AbCdEf12#{}", b64url(&bad_key));
-    let bad = parse_def(&definition("flute3", &["flute3/audio/f.wav"], json!({"url": bad_link, "unpack": true})), dd.path());
-    let gone = parse_def(&definition("flute4", &["flute4/audio/f.wav"], json!({"url": format!("https://mega.nz/file/Missing1#{}", b64url(&key)), "unpack": true})), dd.path());
+    let bad = parse_def(
+        &definition(
+            "flute3",
+            &["flute3/audio/f.wav"],
+            json!({"url": bad_link, "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let gone = parse_def(
+        &definition(
+            "flute4",
+            &["flute4/audio/f.wav"],
+            json!({"url": format!("https://mega.nz/file/Missing1#{}", b64url(&key)), "unpack": true}),
+        ),
+        dd.path(),
+    );
     let inst = tmp();
     let mut o = options(inst.path(), vec![new_form, old_form, bad, gone]);
     o.net.mega_api = srv.mega_api();
     let report = install(&o).unwrap();
-    assert!(matches!(report.datasets[0].outcome, Outcome::Installed), "{:?}", report.datasets[0]);
-    assert!(matches!(report.datasets[1].outcome, Outcome::Installed), "{:?}", report.datasets[1]);
+    assert!(
+        matches!(report.datasets[0].outcome, Outcome::Installed),
+        "{:?}",
+        report.datasets[0]
+    );
+    assert!(
+        matches!(report.datasets[1].outcome, Outcome::Installed),
+        "{:?}",
+        report.datasets[1]
+    );
     assert_eq!(read(inst.path().join("flute/audio/f.wav")), payload);
     assert_eq!(read(inst.path().join("flute2/audio/f.wav")), payload);
     let m = state::read_marker(&inst.path().join("flute")).unwrap();
-    assert_eq!(m.sources[0].name, "traditional_flute.zip", "name from the decrypted attributes");
+    assert_eq!(
+        m.sources[0].name, "traditional_flute.zip",
+        "name from the decrypted attributes"
+    );
     let e = failed(&report.datasets[2].outcome);
     assert!(e.to_string().contains("integrity check failed"), "{e}");
     let e = failed(&report.datasets[3].outcome);
-    assert!(e.to_string().contains("file not found") && e.to_string().contains("[-9]"), "{e}");
+    assert!(
+        e.to_string().contains("file not found") && e.to_string().contains("[-9]"),
+        "{e}"
+    );
     assert!(!inst.path().join("flute3").exists());
 }
 
@@ -296,14 +536,27 @@ fn mirror_folder_replaces_the_network() {
     std::fs::write(mirror.path().join("SMD/files/s1.mid"), b"mid").unwrap();
     let dd = tmp();
     let unreachable = "http://127.0.0.1:9"; // discard port: nothing listens
-    let m = parse_def(&definition("m", &["m/m/a.wav"], json!({"url": format!("{unreachable}/deep/path/m.zip"), "unpack": true})), dd.path());
+    let m = parse_def(
+        &definition(
+            "m",
+            &["m/m/a.wav"],
+            json!({"url": format!("{unreachable}/deep/path/m.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
     let smd = parse_def(
-        &definition("smd", &["smd/s1.mp3"], json!({"steps": [{"op": "download_links", "page": format!("{unreachable}/SMD/page.html"), "accept": ["*.mp3", "*.mid"]}]})),
+        &definition(
+            "smd",
+            &["smd/s1.mp3"],
+            json!({"steps": [{"op": "download_links", "page": format!("{unreachable}/SMD/page.html"), "accept": ["*.mp3", "*.mid"]}]}),
+        ),
         dd.path(),
     );
     let inst = tmp();
     let mut o = options(inst.path(), vec![m, smd]);
-    o.mirror = Some(asmd::install::Mirror::parse(&mirror.path().to_string_lossy()));
+    o.mirror = Some(asmd::install::Mirror::parse(
+        &mirror.path().to_string_lossy(),
+    ));
     o.net.retries = 0;
     let report = install(&o).unwrap();
     assert!(report.ok(), "{report:?}");
@@ -313,7 +566,11 @@ fn mirror_folder_replaces_the_network() {
     assert!(!inst.path().join("smd/index.html").exists());
     assert!(srv.log().is_empty());
     let mk = state::read_marker(&inst.path().join("m")).unwrap();
-    assert!(mk.sources[0].origin.starts_with("mirror folder"), "{:?}", mk.sources);
+    assert!(
+        mk.sources[0].origin.starts_with("mirror folder"),
+        "{:?}",
+        mk.sources
+    );
 }
 
 #[test]
@@ -321,29 +578,55 @@ fn declarative_steps_and_asap_import() {
     let srv = Server::start();
     srv.put(
         "maestro.zip",
-        zip_bytes(&[("maestro-v3.0.0/2006/p1.midi", b"perf1"), ("maestro-v3.0.0/2006/p1.wav", b"w1"), ("maestro-v3.0.0/2018/p2.midi", b"perf2"), ("maestro-v3.0.0/2018/p2.wav", b"w2")]),
+        zip_bytes(&[
+            ("maestro-v3.0.0/2006/p1.midi", b"perf1"),
+            ("maestro-v3.0.0/2006/p1.wav", b"w1"),
+            ("maestro-v3.0.0/2018/p2.midi", b"perf2"),
+            ("maestro-v3.0.0/2018/p2.wav", b"w2"),
+        ]),
     );
     let csv = "composer,midi_score,maestro_midi_performance\nA,A/x/midi_score.mid,{maestro}/2006/p1.midi\nB,B/y/midi_score.mid,{maestro}/2004/absent.midi\nC,C/z/midi_score.mid,\n";
-    srv.put("asap.zip", zip_bytes(&[("asap-1.1/metadata.csv", csv.as_bytes()), ("asap-1.1/A/x/midi_score.mid", b"score1"), ("asap-1.1/B/y/midi_score.mid", b"score2")]));
-    srv.put("midi.zip", zip_bytes(&[("midi/c_p01.mid", b"c1"), ("midi/skip_me.mid", b"no")]));
+    srv.put(
+        "asap.zip",
+        zip_bytes(&[
+            ("asap-1.1/metadata.csv", csv.as_bytes()),
+            ("asap-1.1/A/x/midi_score.mid", b"score1"),
+            ("asap-1.1/B/y/midi_score.mid", b"score2"),
+        ]),
+    );
+    srv.put(
+        "midi.zip",
+        zip_bytes(&[("midi/c_p01.mid", b"c1"), ("midi/skip_me.mid", b"no")]),
+    );
     let dd = tmp();
     let maestro = parse_def(
-        &definition("Maestro", &["Maestro/maestro-v3.0.0/2006/p1.wav", "Maestro/maestro-v3.0.0/2018/p2.wav"], json!({"steps": [
-            {"op": "download", "url": srv.url("maestro.zip")},
-            {"op": "unpack", "archive": "maestro.zip"},
-            {"op": "asap_scores", "url": srv.url("asap.zip"), "maestro": "maestro-v3.0.0"}
-        ]})),
+        &definition(
+            "Maestro",
+            &[
+                "Maestro/maestro-v3.0.0/2006/p1.wav",
+                "Maestro/maestro-v3.0.0/2018/p2.wav",
+            ],
+            json!({"steps": [
+                {"op": "download", "url": srv.url("maestro.zip")},
+                {"op": "unpack", "archive": "maestro.zip"},
+                {"op": "asap_scores", "url": srv.url("asap.zip"), "maestro": "maestro-v3.0.0"}
+            ]}),
+        ),
         dd.path(),
     );
     let vienna = parse_def(
-        &definition("vienna", &["vienna/c_p01.mid"], json!({"steps": [
-            {"op": "download", "url": srv.url("midi.zip")},
-            {"op": "unpack", "archive": "midi.zip"},
-            {"op": "copy", "from": "&asmd_dir/my_scores/Chopin_*.mid", "to": "./"},
-            {"op": "remove", "path": "midi/skip_*"},
-            {"op": "move", "from": "midi/*.mid", "to": "./"},
-            {"op": "remove", "path": "midi/"}
-        ]})),
+        &definition(
+            "vienna",
+            &["vienna/c_p01.mid"],
+            json!({"steps": [
+                {"op": "download", "url": srv.url("midi.zip")},
+                {"op": "unpack", "archive": "midi.zip"},
+                {"op": "copy", "from": "&asmd_dir/my_scores/Chopin_*.mid", "to": "./"},
+                {"op": "remove", "path": "midi/skip_*"},
+                {"op": "move", "from": "midi/*.mid", "to": "./"},
+                {"op": "remove", "path": "midi/"}
+            ]}),
+        ),
         dd.path(),
     );
     let inst = tmp();
@@ -368,8 +651,16 @@ fn interactive_mode_from_a_script() {
     srv.put("i.zip", zip_bytes(&[("i/a.wav", b"aa")]));
     srv.put("j.zip", zip_bytes(&[("j/b.wav", b"bb")]));
     let dd = tmp();
-    let i = definition("ione", &["ione/i/a.wav"], json!({"url": srv.url("i.zip"), "unpack": true}));
-    let j = definition("jtwo", &["jtwo/j/b.wav"], json!({"url": srv.url("j.zip"), "unpack": true, "post-process": ["touch &install_dir/jtwo/made-by-shell"]}));
+    let i = definition(
+        "ione",
+        &["ione/i/a.wav"],
+        json!({"url": srv.url("i.zip"), "unpack": true}),
+    );
+    let j = definition(
+        "jtwo",
+        &["jtwo/j/b.wav"],
+        json!({"url": srv.url("j.zip"), "unpack": true, "post-process": ["touch &install_dir/jtwo/made-by-shell"]}),
+    );
     parse_def(&i, dd.path());
     parse_def(&j, dd.path());
     let inst = tmp();
@@ -377,45 +668,84 @@ fn interactive_mode_from_a_script() {
     let target = inst.path().join("chosen");
     // install dir, one definition folder, done, datasets by number and name (with a bad
     // answer first), no ground truth, consent to the shell line, confirm
-    let script = format!("{}\n{}\n\n7\n0, jtwo\nn\ny\n\n", target.display(), dd.path().display());
+    let script = format!(
+        "{}\n{}\n\n7\n0, jtwo\nn\ny\n\n",
+        target.display(),
+        dd.path().display()
+    );
     let mut out = Vec::new();
-    let report = asmd::install::interactive::run(script.as_bytes(), &mut out, &base, None).unwrap().unwrap();
+    let report = asmd::install::interactive::run(script.as_bytes(), &mut out, &base, None)
+        .unwrap()
+        .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(report.ok(), "{text}");
     assert!(text.contains("no dataset number 7"), "{text}");
-    assert!(text.contains("touch &install_dir/jtwo/made-by-shell"), "the shell line must be shown: {text}");
-    assert!(text.contains("to download:"), "the plan must be shown: {text}");
+    assert!(
+        text.contains("touch &install_dir/jtwo/made-by-shell"),
+        "the shell line must be shown: {text}"
+    );
+    assert!(
+        text.contains("to download:"),
+        "the plan must be shown: {text}"
+    );
     assert!(target.join("ione/i/a.wav").is_file());
     assert!(target.join("jtwo/made-by-shell").is_file());
     // declining the shell line installs the rest only; end of input cancels
     let target2 = inst.path().join("second");
-    let script = format!("{}\n{}\n\n\nn\nn\ny\n", target2.display(), dd.path().display());
+    let script = format!(
+        "{}\n{}\n\n\nn\nn\ny\n",
+        target2.display(),
+        dd.path().display()
+    );
     let mut out = Vec::new();
-    let report = asmd::install::interactive::run(script.as_bytes(), &mut out, &base, None).unwrap().unwrap();
+    let report = asmd::install::interactive::run(script.as_bytes(), &mut out, &base, None)
+        .unwrap()
+        .unwrap();
     assert_eq!(report.datasets.len(), 1);
     assert!(target2.join("ione").is_dir() && !target2.join("jtwo").exists());
     let mut out = Vec::new();
-    assert!(asmd::install::interactive::run("x\n".as_bytes(), &mut out, &base, None).unwrap().is_none());
+    assert!(
+        asmd::install::interactive::run("x\n".as_bytes(), &mut out, &base, None)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
 fn dry_run_plans_without_writing() {
     let srv = Server::start();
-    let z = zip_bytes(&[("p/a.wav", &noise(10_000, 8)), ("p/b.wav", &noise(5_000, 9))]);
+    let z = zip_bytes(&[
+        ("p/a.wav", &noise(10_000, 8)),
+        ("p/b.wav", &noise(5_000, 9)),
+    ]);
     srv.put("p.zip", z.clone());
     let dd = tmp();
-    let def = parse_def(&definition("p", &["p/p/a.wav"], json!({"url": srv.url("p.zip"), "unpack": true, "post-process": ["echo hi"]})), dd.path());
+    let def = parse_def(
+        &definition(
+            "p",
+            &["p/p/a.wav"],
+            json!({"url": srv.url("p.zip"), "unpack": true, "post-process": ["echo hi"]}),
+        ),
+        dd.path(),
+    );
     let inst = tmp();
     let mut o = options(&inst.path().join("new"), vec![def]);
     o.dry_run = true;
     let report = install(&o).unwrap();
     let plan = report.plan.unwrap();
     assert_eq!(plan.download_bytes, z.len() as u64);
-    assert_eq!(plan.datasets[0].fetches[0].unpacked, Some(15_000), "zip central directory read over ranges");
+    assert_eq!(
+        plan.datasets[0].fetches[0].unpacked,
+        Some(15_000),
+        "zip central directory read over ranges"
+    );
     assert!(plan.disk_needed >= z.len() as u64 + 15_000);
     assert!(plan.throughput.is_some() && plan.estimated_seconds.is_some());
     assert!(plan.needs_shell());
     let text = plan.render();
-    assert!(text.contains("echo hi") && text.contains("free space"), "{text}");
+    assert!(
+        text.contains("echo hi") && text.contains("free space"),
+        "{text}"
+    );
     assert!(!inst.path().join("new").exists());
 }

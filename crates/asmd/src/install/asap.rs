@@ -66,14 +66,17 @@ fn parse_metadata(bytes: &[u8], csv_dir: &str, what: &str) -> Result<Vec<Row>> {
         .map_err(|e| Error::format(what, "line 1", format!("invalid CSV header: {e}")))?
         .clone();
     let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            Error::format(what, "line 1", format!("missing column `{name}`"))
-        })
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::format(what, "line 1", format!("missing column `{name}`")))
     };
     let (si, pi) = (col("midi_score")?, col("maestro_midi_performance")?);
     let mut out = Vec::new();
     for (i, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| Error::format(what, format!("line {}", i + 2), format!("invalid CSV: {e}")))?;
+        let rec = rec.map_err(|e| {
+            Error::format(what, format!("line {}", i + 2), format!("invalid CSV: {e}"))
+        })?;
         let perf = rec.get(pi).unwrap_or("").trim();
         if perf.is_empty() {
             continue;
@@ -88,7 +91,9 @@ fn parse_metadata(bytes: &[u8], csv_dir: &str, what: &str) -> Result<Vec<Row>> {
 }
 
 fn target_of(maestro_dir: &Path, performance: &str) -> Option<(PathBuf, PathBuf)> {
-    let rel = performance.strip_prefix("{maestro}")?.trim_start_matches('/');
+    let rel = performance
+        .strip_prefix("{maestro}")?
+        .trim_start_matches('/');
     let rel = safe_relative(rel).ok()??;
     let perf = maestro_dir.join(&rel);
     let name = perf.file_name()?.to_string_lossy().into_owned();
@@ -100,20 +105,38 @@ fn target_of(maestro_dir: &Path, performance: &str) -> Option<(PathBuf, PathBuf)
 pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport> {
     let f = std::fs::File::open(asap_zip).with_path(asap_zip)?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| {
-        Error::new(ErrorKind::Archive, format!("not a readable zip archive: {e}")).with_file(asap_zip)
+        Error::new(
+            ErrorKind::Archive,
+            format!("not a readable zip archive: {e}"),
+        )
+        .with_file(asap_zip)
     })?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
     let mut rows = Vec::new();
-    for n in names.iter().filter(|n| n.rsplit('/').next() == Some("metadata.csv")) {
+    for n in names
+        .iter()
+        .filter(|n| n.rsplit('/').next() == Some("metadata.csv"))
+    {
         let mut bytes = Vec::new();
         zip.by_name(n)
             .and_then(|mut e| e.read_to_end(&mut bytes).map_err(Into::into))
-            .map_err(|e| Error::new(ErrorKind::Archive, e.to_string()).with_file(asap_zip).at(n.clone()))?;
+            .map_err(|e| {
+                Error::new(ErrorKind::Archive, e.to_string())
+                    .with_file(asap_zip)
+                    .at(n.clone())
+            })?;
         let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
-        rows.extend(parse_metadata(&bytes, dir, &format!("{}!{n}", asap_zip.display()))?);
+        rows.extend(parse_metadata(
+            &bytes,
+            dir,
+            &format!("{}!{n}", asap_zip.display()),
+        )?);
     }
     if rows.is_empty() && !names.iter().any(|n| n.ends_with("metadata.csv")) {
-        return Err(Error::new(ErrorKind::Format, "no metadata.csv in the ASAP archive").with_file(asap_zip));
+        return Err(
+            Error::new(ErrorKind::Format, "no metadata.csv in the ASAP archive")
+                .with_file(asap_zip),
+        );
     }
     let mut report = AsapReport::default();
     for r in rows {
@@ -135,9 +158,12 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
         zip.by_name(&member)
             .and_then(|mut e| e.read_to_end(&mut bytes).map_err(Into::into))
             .map_err(|e| {
-                Error::new(ErrorKind::Archive, format!("score listed in metadata.csv: {e}"))
-                    .with_file(asap_zip)
-                    .at(member.clone())
+                Error::new(
+                    ErrorKind::Archive,
+                    format!("score listed in metadata.csv: {e}"),
+                )
+                .with_file(asap_zip)
+                .at(member.clone())
             })?;
         super::state::write_atomic(&target, &bytes)?;
         report.copied += 1;
@@ -149,7 +175,10 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
 pub fn import_from_dir(asap_dir: &Path, maestro_dir: &Path) -> Result<AsapReport> {
     let files = super::state::walk_files(asap_dir)?;
     let mut report = AsapReport::default();
-    for (rel, _) in files.iter().filter(|(r, _)| r.rsplit('/').next() == Some("metadata.csv")) {
+    for (rel, _) in files
+        .iter()
+        .filter(|(r, _)| r.rsplit('/').next() == Some("metadata.csv"))
+    {
         let csv_path = asap_dir.join(rel);
         let bytes = std::fs::read(&csv_path).with_path(&csv_path)?;
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
@@ -172,7 +201,11 @@ pub fn import_from_dir(asap_dir: &Path, maestro_dir: &Path) -> Result<AsapReport
 /// The Maestro folder of a definition, relative to the install dir (the first two
 /// components of its first ground-truth path, e.g. `Maestro/maestro-v3.0.0`).
 pub fn maestro_dir_of(def: &Definition) -> Option<PathBuf> {
-    let gt = def.songs.iter().flat_map(|s| s.ground_truth.iter()).next()?;
+    let gt = def
+        .songs
+        .iter()
+        .flat_map(|s| s.ground_truth.iter())
+        .next()?;
     let mut parts = gt.split('/');
     Some(Path::new(parts.next()?).join(parts.next()?))
 }
@@ -200,7 +233,11 @@ impl AsapOptions {
     pub fn new(install_dir: impl Into<PathBuf>) -> AsapOptions {
         let maestro = crate::definition::official()
             .ok()
-            .and_then(|defs| defs.iter().find(|d| d.name == "Maestro").and_then(maestro_dir_of))
+            .and_then(|defs| {
+                defs.iter()
+                    .find(|d| d.name == "Maestro")
+                    .and_then(maestro_dir_of)
+            })
             .unwrap_or_else(|| PathBuf::from("Maestro/maestro-v3.0.0"));
         AsapOptions {
             install_dir: install_dir.into(),
@@ -232,14 +269,20 @@ impl AsapOptions {
 pub fn import(opts: &AsapOptions) -> Result<AsapReport> {
     let maestro_dir = opts.install_dir.join(&opts.maestro);
     if !maestro_dir.is_dir() {
-        return Err(Error::new(ErrorKind::NotFound, "Maestro is not installed here").with_file(&maestro_dir));
+        return Err(
+            Error::new(ErrorKind::NotFound, "Maestro is not installed here")
+                .with_file(&maestro_dir),
+        );
     }
     let fetcher = Fetcher::new(Http::new(opts.net.clone()), opts.mirror.clone());
     let tmp;
     let downloads = match &opts.downloads {
         Some(d) => d.clone(),
         None => {
-            tmp = tempfile::Builder::new().prefix("asmd-asap").tempdir().with_path(std::env::temp_dir())?;
+            tmp = tempfile::Builder::new()
+                .prefix("asmd-asap")
+                .tempdir()
+                .with_path(std::env::temp_dir())?;
             tmp.path().to_path_buf()
         }
     };

@@ -63,7 +63,9 @@ impl Checksum {
             }
         };
         if hex.len() != want || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad(format!("`{algo}` must be {want} hex digits, found `{hex}`")));
+            return Err(bad(format!(
+                "`{algo}` must be {want} hex digits, found `{hex}`"
+            )));
         }
         Ok(if algo == "md5" {
             Checksum::Md5(hex)
@@ -234,11 +236,16 @@ mod tests {
 
     #[test]
     fn parse_errors_name_the_place() {
-        let e = Checksum::from_json(&serde_json::json!({"crc": "00"}), "d.json", "$.install.checksum")
-            .unwrap_err();
+        let e = Checksum::from_json(
+            &serde_json::json!({"crc": "00"}),
+            "d.json",
+            "$.install.checksum",
+        )
+        .unwrap_err();
         assert_eq!(e.location(), Some("$.install.checksum"));
         assert!(e.message().contains("unsupported checksum algorithm `crc`"));
-        let e = Checksum::from_json(&serde_json::json!({"md5": "xyz"}), "d.json", "$.c").unwrap_err();
+        let e =
+            Checksum::from_json(&serde_json::json!({"md5": "xyz"}), "d.json", "$.c").unwrap_err();
         assert!(e.message().contains("32 hex digits"));
         let e = Checksum::from_json(&serde_json::json!("abc"), "d.json", "$.c").unwrap_err();
         assert!(e.message().contains("expected an object"));

@@ -146,7 +146,12 @@ fn status_text(code: u16) -> &'static str {
 }
 
 fn status_err(url: &str, code: u16) -> Error {
-    net_err(url, format!("HTTP {code} {}", status_text(code)).trim_end().to_string())
+    net_err(
+        url,
+        format!("HTTP {code} {}", status_text(code))
+            .trim_end()
+            .to_string(),
+    )
 }
 
 fn retryable_status(code: u16) -> bool {
@@ -333,7 +338,10 @@ impl Http {
             }
             if out.len() as u64 != len {
                 return Err((
-                    net_err(url, format!("expected {len} bytes at offset {start}, got {}", out.len())),
+                    net_err(
+                        url,
+                        format!("expected {len} bytes at offset {start}, got {}", out.len()),
+                    ),
                     true,
                 ));
             }
@@ -527,7 +535,10 @@ impl Http {
                 if start != Some(offset) {
                     reset(hasher)?;
                     return Err((
-                        net_err(url, "the server answered with another byte range; restarting"),
+                        net_err(
+                            url,
+                            "the server answered with another byte range; restarting",
+                        ),
                         true,
                     ));
                 }
@@ -563,7 +574,8 @@ impl Http {
             }
         }
         let meta = serde_json::json!({ "url": key, "validator": validator.clone() });
-        std::fs::write(meta_path, meta.to_string()).map_err(|e| (Error::io(meta_path, e), false))?;
+        std::fs::write(meta_path, meta.to_string())
+            .map_err(|e| (Error::io(meta_path, e), false))?;
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -599,7 +611,10 @@ impl Http {
                 return Err((
                     net_err(
                         url,
-                        format!("connection closed early: got {} of {t} bytes", hasher.size()),
+                        format!(
+                            "connection closed early: got {} of {t} bytes",
+                            hasher.size()
+                        ),
                     ),
                     true,
                 ));
@@ -615,7 +630,10 @@ mod tests {
 
     #[test]
     fn parses_content_range() {
-        assert_eq!(content_range("bytes 100-199/1000"), Some((Some(100), Some(1000))));
+        assert_eq!(
+            content_range("bytes 100-199/1000"),
+            Some((Some(100), Some(1000)))
+        );
         assert_eq!(content_range("bytes */1000"), Some((None, Some(1000))));
         assert_eq!(content_range("bytes 0-9/*"), Some((Some(0), None)));
         assert_eq!(content_range("items 0-9/10"), None);

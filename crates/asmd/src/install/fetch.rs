@@ -191,7 +191,9 @@ impl Fetcher {
                     let u = format!("{base}/{c}");
                     match self.http.probe(&u) {
                         Ok(_) => return Ok(Some(Origin::MirrorUrl(u))),
-                        Err(e) if e.message().starts_with("HTTP 404") || e.message().starts_with("HTTP 410") => {}
+                        Err(e)
+                            if e.message().starts_with("HTTP 404")
+                                || e.message().starts_with("HTTP 410") => {}
                         Err(e) => return Err(e),
                     }
                 }
@@ -206,7 +208,11 @@ impl Fetcher {
         let mut name = fetch.file_name();
         if name.is_none() && MegaLink::is_mega(&fetch.url) {
             let f = mega::resolve(&self.http, &MegaLink::parse(&fetch.url)?)?;
-            name = Some(f.name.clone().unwrap_or_else(|| format!("{}.bin", f.link.id)));
+            name = Some(
+                f.name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}.bin", f.link.id)),
+            );
             mega_file = Some(f);
         }
         let name = name.unwrap_or_else(|| "download".into());
@@ -288,9 +294,9 @@ impl Fetcher {
             }
             Origin::MirrorUrl(u) | Origin::Http(u) => {
                 std::fs::create_dir_all(downloads).with_path(downloads)?;
-                let d = self
-                    .http
-                    .download(u, &dest, fetch.checksum.as_ref(), fetch.size, progress)?;
+                let d =
+                    self.http
+                        .download(u, &dest, fetch.checksum.as_ref(), fetch.size, progress)?;
                 Ok(Fetched {
                     path: d.path,
                     digests: (d.received > 0 || d.resumed_from == 0).then_some(d.digests),
@@ -428,7 +434,12 @@ mod tests {
         let links = page_links(html, "https://h/x/page.html");
         assert_eq!(
             links,
-            ["https://h/x/sub/a.mid", "https://h/b.mp3", "https://h/c.mid", "http://o/d.mid"]
+            [
+                "https://h/x/sub/a.mid",
+                "https://h/b.mp3",
+                "https://h/c.mid",
+                "http://o/d.mid"
+            ]
         );
     }
 

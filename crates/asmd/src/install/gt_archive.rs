@@ -79,7 +79,12 @@ pub(crate) fn fetch_archive(
 ) -> Result<Fetched> {
     let resolved = fetcher.resolve(&src.fetch)?;
     let task = reporter.task("ground truth", &format!("download {}", resolved.name));
-    fetcher.fetch(&src.fetch, &resolved, &layout.gt_downloads(), &mut |d, t| task.update(d, t))
+    fetcher.fetch(
+        &src.fetch,
+        &resolved,
+        &layout.gt_downloads(),
+        &mut |d, t| task.update(d, t),
+    )
 }
 
 /// Write the ground-truth marker of a dataset folder.
@@ -89,7 +94,10 @@ pub fn write_gt_marker(dataset_dir: &Path, source: &str, files: usize) -> Result
         "files": files,
         "asmd_version": env!("CARGO_PKG_VERSION"),
     });
-    state::write_atomic(&dataset_dir.join(state::GT_MARKER), v.to_string().as_bytes())
+    state::write_atomic(
+        &dataset_dir.join(state::GT_MARKER),
+        v.to_string().as_bytes(),
+    )
 }
 
 /// Extract the files of `datasets` (whose folders must exist under `install_dir`) from
@@ -128,9 +136,13 @@ pub(crate) fn extract_with(
         None
     };
     std::fs::create_dir_all(&layout.install_dir).with_path(&layout.install_dir)?;
-    let written = unpack::unpack_selected(archive, format, &layout.install_dir, &mut select, &mut |_, d, t| {
-        task.update(d, Some(t))
-    })?;
+    let written = unpack::unpack_selected(
+        archive,
+        format,
+        &layout.install_dir,
+        &mut select,
+        &mut |_, d, t| task.update(d, Some(t)),
+    )?;
     drop(task);
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for w in &written.files {

@@ -41,7 +41,9 @@ impl<R: BufRead, W: Write> Io<R, W> {
     /// `None` at end of input.
     fn ask(&mut self, q: &str) -> Result<Option<String>> {
         write!(self.out, "{q}").map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-        self.out.flush().map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+        self.out
+            .flush()
+            .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
         let mut line = String::new();
         let n = self
             .input
@@ -56,7 +58,9 @@ impl<R: BufRead, W: Write> Io<R, W> {
 
     fn yes_no(&mut self, q: &str, default: bool) -> Result<Option<bool>> {
         loop {
-            let Some(a) = self.ask(q)? else { return Ok(None) };
+            let Some(a) = self.ask(q)? else {
+                return Ok(None);
+            };
             match a.to_ascii_lowercase().as_str() {
                 "" => return Ok(Some(default)),
                 "y" | "yes" => return Ok(Some(true)),
@@ -73,7 +77,10 @@ pub fn parse_choice(answer: &str, names: &[String]) -> std::result::Result<Vec<S
     let mut out: Vec<String> = Vec::new();
     for tok in answer.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
         let name = if let Ok(i) = tok.parse::<usize>() {
-            names.get(i).cloned().ok_or_else(|| format!("no dataset number {i}"))?
+            names
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("no dataset number {i}"))?
         } else {
             names
                 .iter()
@@ -101,13 +108,22 @@ pub fn ask<R: BufRead, W: Write>(
     let mut opts = base.clone();
     io.say("asmd installer: Audio-Score Meta-Dataset")?;
     if let Some(m) = meta {
-        io.say(&format!("Author: {}  Year: {}  Website: {}", m.author, m.year, m.url))?;
+        io.say(&format!(
+            "Author: {}  Year: {}  Website: {}",
+            m.author, m.year, m.url
+        ))?;
     }
     // 1. install dir
     loop {
         let q = format!("\nInstall directory [{}]: ", base.install_dir.display());
-        let Some(a) = io.ask(&q)? else { return Ok(None) };
-        let dir = if a.is_empty() { base.install_dir.clone() } else { PathBuf::from(a) };
+        let Some(a) = io.ask(&q)? else {
+            return Ok(None);
+        };
+        let dir = if a.is_empty() {
+            base.install_dir.clone()
+        } else {
+            PathBuf::from(a)
+        };
         if dir.exists() && !dir.is_dir() {
             io.say("That path exists and is not a directory.")?;
             continue;
@@ -137,14 +153,20 @@ pub fn ask<R: BufRead, W: Write>(
         opts.definitions = defs;
     }
     // 3. datasets
-    let statuses = state::status(&opts.install_dir, &opts.definitions, opts.work_dir.as_deref())?;
+    let statuses = state::status(
+        &opts.install_dir,
+        &opts.definitions,
+        opts.work_dir.as_deref(),
+    )?;
     let names: Vec<String> = opts.definitions.iter().map(|d| d.name.clone()).collect();
     io.say("\nDatasets:")?;
     for (i, s) in statuses.iter().enumerate() {
         io.say(&format!("  {i:>2}  {:<20} {}", s.name, s.state.name()))?;
     }
     loop {
-        let Some(a) = io.ask("Datasets to install (numbers or names; empty: all not installed yet): ")? else {
+        let Some(a) =
+            io.ask("Datasets to install (numbers or names; empty: all not installed yet): ")?
+        else {
             return Ok(None);
         };
         if a.is_empty() {
@@ -205,7 +227,9 @@ pub fn ask<R: BufRead, W: Write>(
             "{} run the shell lines shown above (with &install_dir and &asmd_dir substituted) under bash.",
             shell_datasets.join(", ")
         ))?;
-        let Some(ok) = io.yes_no("Run these shell lines? [y/N]: ", false)? else { return Ok(None) };
+        let Some(ok) = io.yes_no("Run these shell lines? [y/N]: ", false)? else {
+            return Ok(None);
+        };
         if ok {
             opts.allow_shell = true;
         } else {
@@ -218,7 +242,9 @@ pub fn ask<R: BufRead, W: Write>(
         }
     }
     // 7. confirm
-    let Some(go) = io.yes_no("Proceed with the installation? [Y/n]: ", true)? else { return Ok(None) };
+    let Some(go) = io.yes_no("Proceed with the installation? [Y/n]: ", true)? else {
+        return Ok(None);
+    };
     Ok(go.then_some(opts))
 }
 

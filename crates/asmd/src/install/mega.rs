@@ -69,7 +69,14 @@ fn b64() -> base64::engine::GeneralPurpose {
 }
 
 fn b64_decode(s: &str) -> Option<Vec<u8>> {
-    let s: String = s.chars().map(|c| match c { '+' => '-', '/' => '_', c => c }).collect();
+    let s: String = s
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
     b64().decode(s.trim_end_matches('=')).ok()
 }
 
@@ -93,19 +100,26 @@ impl MegaLink {
     /// Parse `https://mega.nz/#!ID!KEY` or `https://mega.nz/file/ID#KEY`.
     pub fn parse(url: &str) -> Result<MegaLink> {
         let bad = |why: &str| {
-            Error::new(ErrorKind::Argument, format!("not a public Mega file link: {why}"))
-                .with_file(url)
+            Error::new(
+                ErrorKind::Argument,
+                format!("not a public Mega file link: {why}"),
+            )
+            .with_file(url)
         };
         if !MegaLink::is_mega(url) {
             return Err(bad("the host is not mega.nz"));
         }
         let (id, key) = if let Some(i) = url.find("/file/") {
             let rest = &url[i + 6..];
-            let (id, key) = rest.split_once('#').ok_or_else(|| bad("no `#KEY` after the id"))?;
+            let (id, key) = rest
+                .split_once('#')
+                .ok_or_else(|| bad("no `#KEY` after the id"))?;
             (id.to_string(), key.to_string())
         } else if let Some(i) = url.find("#!") {
             let rest = &url[i + 2..];
-            let (id, key) = rest.split_once('!').ok_or_else(|| bad("no `!KEY` after the id"))?;
+            let (id, key) = rest
+                .split_once('!')
+                .ok_or_else(|| bad("no `!KEY` after the id"))?;
             (id.to_string(), key.to_string())
         } else if url.contains("/folder/") || url.contains("#F!") {
             return Err(bad("folder links are not supported, only file links"));
@@ -113,7 +127,11 @@ impl MegaLink {
             return Err(bad("expected /file/ID#KEY or #!ID!KEY"));
         };
         let key = key.split(['?', '/']).next().unwrap_or("");
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(bad("the file id is malformed"));
         }
         let raw = b64_decode(key).ok_or_else(|| bad("the key is not base64"))?;
@@ -176,7 +194,10 @@ fn api_error(code: i64) -> (&'static str, bool) {
         -4 => ("rate limit exceeded (ERATELIMIT)", true),
         -18 => ("temporarily unavailable (ETEMPUNAVAIL)", true),
         -2 => ("bad request (EARGS)", false),
-        -9 => ("file not found: the link is dead or was removed (ENOENT)", false),
+        -9 => (
+            "file not found: the link is dead or was removed (ENOENT)",
+            false,
+        ),
         -11 => ("access denied (EACCESS)", false),
         -16 => ("the file was taken down (EBLOCKED)", false),
         -17 => ("transfer quota exceeded (EOVERQUOTA)", false),
@@ -215,7 +236,10 @@ pub fn resolve(http: &Http, link: &MegaLink) -> Result<MegaFile> {
     loop {
         let url = format!("{api}/cs?id={}", attempt + 1);
         let answer = http
-            .post_json(&url, &serde_json::json!([{ "a": "g", "g": 1, "p": link.id }]))
+            .post_json(
+                &url,
+                &serde_json::json!([{ "a": "g", "g": 1, "p": link.id }]),
+            )
             .map_err(|e| e.with_file(link.url()))?;
         let item = match &answer {
             Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
@@ -231,8 +255,10 @@ pub fn resolve(http: &Http, link: &MegaLink) -> Result<MegaFile> {
                 std::thread::sleep(http.options().backoff * attempt);
                 continue;
             }
-            return Err(Error::new(ErrorKind::Network, format!("mega.nz: {what} [{code}]"))
-                .with_file(link.url()));
+            return Err(
+                Error::new(ErrorKind::Network, format!("mega.nz: {what} [{code}]"))
+                    .with_file(link.url()),
+            );
         }
         let size = item.get("s").and_then(Value::as_u64);
         let g = item.get("g").and_then(Value::as_str);
@@ -459,8 +485,11 @@ mod tests {
 
     #[test]
     fn parses_both_link_formats() {
-        let a = MegaLink::parse("https://mega.nz/#!jUVT0CiC!IJgwfGuhG2-sWsoInnucIdkd-GHdrXowCSQ1hOHkEIY").unwrap();
-        let b = MegaLink::parse(&a.url().replace("jUVT0CiC", "jUVT0CiC")).unwrap();
+        let a = MegaLink::parse(
+            "https://mega.nz/#!jUVT0CiC!IJgwfGuhG2-sWsoInnucIdkd-GHdrXowCSQ1hOHkEIY",
+        )
+        .unwrap();
+        let b = MegaLink::parse(&a.url()).unwrap();
         assert_eq!(a, b);
         assert!(MegaLink::parse("https://mega.nz/folder/abc#def").is_err());
         assert!(MegaLink::parse("https://mega.nz/file/abc#short").is_err());

@@ -156,7 +156,10 @@ impl std::fmt::Debug for InstallOptions {
         f.debug_struct("InstallOptions")
             .field("install_dir", &self.install_dir)
             .field("work_dir", &self.work_dir)
-            .field("definitions", &self.definitions.iter().map(|d| &d.name).collect::<Vec<_>>())
+            .field(
+                "definitions",
+                &self.definitions.iter().map(|d| &d.name).collect::<Vec<_>>(),
+            )
             .field("datasets", &self.datasets)
             .field("ground_truth", &self.ground_truth)
             .field("allow_shell", &self.allow_shell)
@@ -197,9 +200,16 @@ impl InstallOptions {
 
     /// Options for the install dir of a datasets.json; its `decompress_path` becomes the
     /// work folder unless it is the default `./` (the file's own folder).
-    pub fn from_metadataset(m: &crate::Metadataset, definitions: Vec<Definition>) -> InstallOptions {
+    pub fn from_metadataset(
+        m: &crate::Metadataset,
+        definitions: Vec<Definition>,
+    ) -> InstallOptions {
         let mut o = InstallOptions::new(m.install_dir.clone(), definitions);
-        let default_dp = m.path.as_ref().and_then(|p| p.parent()).map(|p| p.join("."));
+        let default_dp = m
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|p| p.join("."));
         if Some(&m.decompress_path) != default_dp.as_ref() && m.decompress_path != m.install_dir {
             o.work_dir = Some(m.decompress_path.clone());
         }
@@ -220,7 +230,11 @@ impl InstallOptions {
                 .ok_or_else(|| {
                     Error::argument(format!(
                         "unknown dataset `{want}` (available: {})",
-                        self.definitions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                        self.definitions
+                            .iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })?;
             if !out.iter().any(|o: &&Definition| o.name == d.name) {
@@ -335,7 +349,10 @@ impl Reporter {
     }
 
     pub(crate) fn silent() -> Reporter {
-        Reporter { observer: None, bars: None }
+        Reporter {
+            observer: None,
+            bars: None,
+        }
     }
 
     pub(crate) fn message(&self, dataset: Option<&str>, text: &str) {
@@ -461,9 +478,9 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
     let reporter = Reporter::new(opts);
     let asmd_dir = if recipes.iter().any(recipe::Recipe::needs_shell)
         || recipes.iter().any(|r| {
-            r.steps
-                .iter()
-                .any(|s| matches!(s, recipe::Step::Copy { from, .. } if from.starts_with("&asmd_dir/")))
+            r.steps.iter().any(
+                |s| matches!(s, recipe::Step::Copy { from, .. } if from.starts_with("&asmd_dir/")),
+            )
         }) {
         shell::asmd_dir(opts.asmd_dir.as_deref())?
     } else {
@@ -479,7 +496,8 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 .any(|d| !layout.dataset(&d.name).join(state::GT_MARKER).is_file()));
     let gt_result: Mutex<Option<Result<fetch::Fetched>>> = Mutex::new(None);
 
-    let outcomes: Vec<Mutex<Option<(Outcome, u64)>>> = selected.iter().map(|_| Mutex::new(None)).collect();
+    let outcomes: Vec<Mutex<Option<(Outcome, u64)>>> =
+        selected.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let jobs = opts.jobs.max(1);
     let n_tasks = selected.len() + usize::from(want_gt);
@@ -491,14 +509,17 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     break;
                 }
                 if want_gt && i == 0 {
-                    let r = gt_archive::fetch_archive(&fetcher, &opts.gt_source, &layout, &reporter);
+                    let r =
+                        gt_archive::fetch_archive(&fetcher, &opts.gt_source, &layout, &reporter);
                     if let Ok(mut g) = gt_result.lock() {
                         *g = Some(r);
                     }
                     continue;
                 }
                 let k = i - usize::from(want_gt);
-                let (Some(def), Some(rec)) = (selected.get(k), recipes.get(k)) else { continue };
+                let (Some(def), Some(rec)) = (selected.get(k), recipes.get(k)) else {
+                    continue;
+                };
                 let ctx = steps::DatasetCtx {
                     def,
                     recipe: rec,
@@ -524,11 +545,12 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
 
     let mut report = InstallReport::default();
     for (def, slot) in selected.iter().zip(outcomes) {
-        let (outcome, received) = slot
-            .into_inner()
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| (Outcome::Failed(Error::new(ErrorKind::Cancelled, "not run")), 0));
+        let (outcome, received) = slot.into_inner().ok().flatten().unwrap_or_else(|| {
+            (
+                Outcome::Failed(Error::new(ErrorKind::Cancelled, "not run")),
+                0,
+            )
+        });
         report.datasets.push(DatasetReport {
             name: def.name.clone(),
             outcome,
@@ -553,7 +575,13 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 .collect();
             let results = match fetched {
                 Some(Ok(f)) if !ready.is_empty() => {
-                    let r = gt_archive::extract_with(&f.path, opts.gt_source.format, &ready, &layout, &reporter);
+                    let r = gt_archive::extract_with(
+                        &f.path,
+                        opts.gt_source.format,
+                        &ready,
+                        &layout,
+                        &reporter,
+                    );
                     if r.is_ok() && !opts.keep_downloads {
                         let _ = std::fs::remove_dir_all(layout.gt_downloads());
                     }
@@ -571,13 +599,20 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     Ok(list) => match list.iter().find(|(n, _)| *n == def.name) {
                         Some((_, count)) => Ok(*count),
                         None if dir.join(state::GT_MARKER).is_file() => Ok(0),
-                        None => Err(Error::new(ErrorKind::NotFound, "no ground truth for this dataset in the archive").with_file(&def.name)),
+                        None => Err(Error::new(
+                            ErrorKind::NotFound,
+                            "no ground truth for this dataset in the archive",
+                        )
+                        .with_file(&def.name)),
                     },
                     Err(msg) if dir.join(state::GT_MARKER).is_file() => {
                         let _ = msg;
                         Ok(0)
                     }
-                    Err(msg) => Err(Error::new(ErrorKind::Network, format!("ground-truth archive: {msg}"))),
+                    Err(msg) => Err(Error::new(
+                        ErrorKind::Network,
+                        format!("ground-truth archive: {msg}"),
+                    )),
                 });
             }
         }
@@ -592,7 +627,10 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                         rep.ground_truth = Some(Ok(0));
                         continue;
                     }
-                    reporter.message(Some(&def.name), "converting the original annotations to ground truth");
+                    reporter.message(
+                        Some(&def.name),
+                        "converting the original annotations to ground truth",
+                    );
                     rep.ground_truth = Some(hook(def, &opts.install_dir).and_then(|_| {
                         gt_archive::write_gt_marker(&dir, "convert", 0)?;
                         Ok(0)

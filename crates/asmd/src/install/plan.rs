@@ -151,7 +151,9 @@ impl Read for RangeReader<'_> {
         let b = self.pos / BLOCK;
         if !self.cache.contains_key(&b) {
             if self.cache.len() > 256 {
-                return Err(std::io::Error::other("central directory too large to probe"));
+                return Err(std::io::Error::other(
+                    "central directory too large to probe",
+                ));
             }
             let start = b * BLOCK;
             let n = BLOCK.min(self.len - start);
@@ -197,7 +199,12 @@ fn zip_unpacked<R: Read + Seek>(r: R) -> Option<u64> {
 
 fn on_disk(downloads: &Path, name: &str) -> u64 {
     let dest = downloads.join(name);
-    for p in [dest.clone(), with_suffix(&dest, ".part"), with_suffix(&dest, ".mega.part"), with_suffix(&dest, ".mega")] {
+    for p in [
+        dest.clone(),
+        with_suffix(&dest, ".part"),
+        with_suffix(&dest, ".mega.part"),
+        with_suffix(&dest, ".mega"),
+    ] {
         if let Ok(m) = std::fs::metadata(&p) {
             return m.len();
         }
@@ -228,7 +235,12 @@ impl Prober<'_> {
         t
     }
 
-    fn fetch(&mut self, fetch: &Fetch, downloads: &Path, archive: Option<ArchiveFormat>) -> FetchPlan {
+    fn fetch(
+        &mut self,
+        fetch: &Fetch,
+        downloads: &Path,
+        archive: Option<ArchiveFormat>,
+    ) -> FetchPlan {
         let mut p = FetchPlan {
             url: fetch.url.clone(),
             name: fetch.file_name().unwrap_or_default(),
@@ -261,7 +273,9 @@ impl Prober<'_> {
         if let Origin::MirrorDir(path) = &r.origin {
             p.on_disk = p.size.unwrap_or(0);
             if archive == Some(ArchiveFormat::Zip) {
-                p.unpacked = std::fs::File::open(path).ok().and_then(|f| zip_unpacked(std::io::BufReader::new(f)));
+                p.unpacked = std::fs::File::open(path)
+                    .ok()
+                    .and_then(|f| zip_unpacked(std::io::BufReader::new(f)));
             }
         }
         if let (Some(u), None) = (&remote, &p.error) {
@@ -306,7 +320,11 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         fetcher: &fetcher,
         throughput: HashMap::new(),
     };
-    let statuses = state::status(&opts.install_dir, &selected.iter().map(|d| (*d).clone()).collect::<Vec<_>>(), opts.work_dir.as_deref())?;
+    let statuses = state::status(
+        &opts.install_dir,
+        &selected.iter().map(|d| (*d).clone()).collect::<Vec<_>>(),
+        opts.work_dir.as_deref(),
+    )?;
     let mut datasets = Vec::new();
     for (def, st) in selected.iter().zip(statuses) {
         let recipe = Recipe::of(def)?;
@@ -327,16 +345,32 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
                     Step::Download { fetch, .. } | Step::AsapScores { fetch, .. } => {
                         let name = fetch.file_name();
                         let is_archive = matches!(s, Step::AsapScores { .. })
-                            || unpacked.iter().any(|a| Some(*a) == name.as_deref() || *a == fetch.url);
+                            || unpacked
+                                .iter()
+                                .any(|a| Some(*a) == name.as_deref() || *a == fetch.url);
                         let fmt = recipe.steps.iter().find_map(|x| match x {
-                            Step::Unpack { archive, format, .. }
-                                if Some(archive.as_str()) == name.as_deref() || *archive == fetch.url =>
+                            Step::Unpack {
+                                archive, format, ..
+                            } if Some(archive.as_str()) == name.as_deref()
+                                || *archive == fetch.url =>
                             {
-                                Some(format.or_else(|| ArchiveFormat::from_name(archive)).unwrap_or(ArchiveFormat::Zip))
+                                Some(
+                                    format
+                                        .or_else(|| ArchiveFormat::from_name(archive))
+                                        .unwrap_or(ArchiveFormat::Zip),
+                                )
                             }
                             _ => None,
                         });
-                        let mut p = prober.fetch(fetch, &downloads, if is_archive { fmt.or(Some(ArchiveFormat::Zip)) } else { None });
+                        let mut p = prober.fetch(
+                            fetch,
+                            &downloads,
+                            if is_archive {
+                                fmt.or(Some(ArchiveFormat::Zip))
+                            } else {
+                                None
+                            },
+                        );
                         if matches!(s, Step::AsapScores { .. }) {
                             p.unpacked = None; // read in place, not extracted
                         }
@@ -344,11 +378,22 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
                     }
                     Step::DownloadLinks { page, accept, .. } => match fetcher.get_text(page) {
                         Ok(html) => {
-                            let pats: Vec<glob::Pattern> = accept.iter().filter_map(|a| glob::Pattern::new(a).ok()).collect();
+                            let pats: Vec<glob::Pattern> = accept
+                                .iter()
+                                .filter_map(|a| glob::Pattern::new(a).ok())
+                                .collect();
                             for l in page_links(&html, page) {
-                                let Some(name) = url_file_name(&l).map(|n| percent_decode(&n)) else { continue };
+                                let Some(name) = url_file_name(&l).map(|n| percent_decode(&n))
+                                else {
+                                    continue;
+                                };
                                 if pats.iter().any(|p| p.matches(&name)) {
-                                    let f = Fetch { url: l, name: Some(name), checksum: None, size: None };
+                                    let f = Fetch {
+                                        url: l,
+                                        name: Some(name),
+                                        checksum: None,
+                                        size: None,
+                                    };
                                     fetches.push(prober.fetch(&f, &downloads.join("links"), None));
                                 }
                             }
@@ -374,17 +419,27 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
             install,
             steps: recipe.steps.iter().map(Step::describe).collect(),
             fetches,
-            shell_lines: if install { recipe.shell_lines() } else { Vec::new() },
+            shell_lines: if install {
+                recipe.shell_lines()
+            } else {
+                Vec::new()
+            },
         });
     }
     let ground_truth = (opts.ground_truth == GtMode::Archive
-        && selected.iter().any(|d| opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file()))
+        && selected
+            .iter()
+            .any(|d| opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file()))
     .then(|| {
         let mut p = prober.fetch(&opts.gt_source.fetch, &layout.gt_downloads(), None);
         p.unpacked = p.size; // only the chosen datasets' part is extracted: an upper bound
         p
     });
-    let all: Vec<&FetchPlan> = datasets.iter().flat_map(|d| d.fetches.iter()).chain(ground_truth.iter()).collect();
+    let all: Vec<&FetchPlan> = datasets
+        .iter()
+        .flat_map(|d| d.fetches.iter())
+        .chain(ground_truth.iter())
+        .collect();
     let download_bytes: u64 = all.iter().map(|f| f.remaining()).sum();
     let unknown_sizes = all.iter().filter(|f| f.size.is_none()).count();
     let disk_needed: u64 = all
@@ -392,7 +447,9 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         .map(|f| {
             let local = f.origin.starts_with("mirror folder");
             let dl = if local { 0 } else { f.size.unwrap_or(0) };
-            dl + f.unpacked.unwrap_or(if local { f.size.unwrap_or(0) } else { 0 })
+            dl + f
+                .unpacked
+                .unwrap_or(if local { f.size.unwrap_or(0) } else { 0 })
         })
         .sum();
     let mut free = vec![(opts.install_dir.clone(), free_space(&opts.install_dir))];
@@ -417,7 +474,8 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         max.max(sum / opts.jobs.max(1) as f64)
     });
     let measured: Vec<f64> = prober.throughput.values().flatten().copied().collect();
-    let throughput = (!measured.is_empty()).then(|| measured.iter().sum::<f64>() / measured.len() as f64);
+    let throughput =
+        (!measured.is_empty()).then(|| measured.iter().sum::<f64>() / measured.len() as f64);
     Ok(Plan {
         datasets,
         ground_truth,
@@ -426,7 +484,11 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         disk_needed,
         free_space: free,
         throughput,
-        estimated_seconds: if download_bytes == 0 { Some(0.0) } else { estimated_seconds },
+        estimated_seconds: if download_bytes == 0 {
+            Some(0.0)
+        } else {
+            estimated_seconds
+        },
     })
 }
 
@@ -467,20 +529,38 @@ impl Plan {
     /// A human-readable table.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        s.push_str(&format!("{:<20} {:<10} {:>12} {:>12}  source\n", "dataset", "state", "download", "unpacked"));
+        s.push_str(&format!(
+            "{:<20} {:<10} {:>12} {:>12}  source\n",
+            "dataset", "state", "download", "unpacked"
+        ));
         let size = |f: &FetchPlan| match f.size {
-            Some(n) if f.on_disk > 0 && f.on_disk < n => format!("{} left", human_bytes(n - f.on_disk)),
+            Some(n) if f.on_disk > 0 && f.on_disk < n => {
+                format!("{} left", human_bytes(n - f.on_disk))
+            }
             Some(n) if f.on_disk >= n => "on disk".to_string(),
             Some(n) => human_bytes(n),
             None => "unknown".into(),
         };
         for d in &self.datasets {
             if !d.install {
-                s.push_str(&format!("{:<20} {:<10} {:>12} {:>12}  (nothing to do)\n", d.name, d.state.name(), "-", "-"));
+                s.push_str(&format!(
+                    "{:<20} {:<10} {:>12} {:>12}  (nothing to do)\n",
+                    d.name,
+                    d.state.name(),
+                    "-",
+                    "-"
+                ));
                 continue;
             }
             if d.fetches.is_empty() {
-                s.push_str(&format!("{:<20} {:<10} {:>12} {:>12}  {}\n", d.name, d.state.name(), "-", "-", d.steps.join("; ")));
+                s.push_str(&format!(
+                    "{:<20} {:<10} {:>12} {:>12}  {}\n",
+                    d.name,
+                    d.state.name(),
+                    "-",
+                    "-",
+                    d.steps.join("; ")
+                ));
             }
             let many = d.fetches.len() > 4;
             if many {
@@ -493,12 +573,23 @@ impl Plan {
                     human_bytes(total),
                     "-",
                     d.fetches.len(),
-                    d.fetches.first().map(|f| host_of(&f.url)).unwrap_or_default(),
-                    if unknown > 0 { format!(" ({unknown} of unknown size)") } else { String::new() }
+                    d.fetches
+                        .first()
+                        .map(|f| host_of(&f.url))
+                        .unwrap_or_default(),
+                    if unknown > 0 {
+                        format!(" ({unknown} of unknown size)")
+                    } else {
+                        String::new()
+                    }
                 ));
             } else {
                 for (i, f) in d.fetches.iter().enumerate() {
-                    let (n, st) = if i == 0 { (d.name.as_str(), d.state.name()) } else { ("", "") };
+                    let (n, st) = if i == 0 {
+                        (d.name.as_str(), d.state.name())
+                    } else {
+                        ("", "")
+                    };
                     s.push_str(&format!(
                         "{:<20} {:<10} {:>12} {:>12}  {}\n",
                         n,
@@ -531,9 +622,16 @@ impl Plan {
         s.push_str(&format!(
             "\nto download: {}{}\n",
             human_bytes(self.download_bytes),
-            if self.unknown_sizes > 0 { format!(" (+ {} files of unknown size)", self.unknown_sizes) } else { String::new() }
+            if self.unknown_sizes > 0 {
+                format!(" (+ {} files of unknown size)", self.unknown_sizes)
+            } else {
+                String::new()
+            }
         ));
-        s.push_str(&format!("disk needed: about {}\n", human_bytes(self.disk_needed)));
+        s.push_str(&format!(
+            "disk needed: about {}\n",
+            human_bytes(self.disk_needed)
+        ));
         for (p, f) in &self.free_space {
             s.push_str(&format!(
                 "free space:  {} at {}\n",
@@ -547,10 +645,19 @@ impl Plan {
                 human_bytes(t as u64),
                 human_duration(secs)
             )),
-            (_, Some(secs)) => s.push_str(&format!("estimated download time {}\n", human_duration(secs))),
-            _ => s.push_str("estimated download time: unknown (throughput could not be measured)\n"),
+            (_, Some(secs)) => s.push_str(&format!(
+                "estimated download time {}\n",
+                human_duration(secs)
+            )),
+            _ => {
+                s.push_str("estimated download time: unknown (throughput could not be measured)\n")
+            }
         }
-        let shell: Vec<&DatasetPlan> = self.datasets.iter().filter(|d| !d.shell_lines.is_empty()).collect();
+        let shell: Vec<&DatasetPlan> = self
+            .datasets
+            .iter()
+            .filter(|d| !d.shell_lines.is_empty())
+            .collect();
         if !shell.is_empty() {
             s.push_str("\nshell lines these definitions run (need your consent):\n");
             for d in shell {

@@ -170,7 +170,10 @@ impl Step {
             Step::Copy { from, to } => format!("copy {from} to {to}"),
             Step::Remove { path } => format!("remove {path}"),
             Step::DownloadLinks { page, accept, to } => {
-                format!("download the {} files linked from {page} into {to}", accept.join(", "))
+                format!(
+                    "download the {} files linked from {page} into {to}",
+                    accept.join(", ")
+                )
             }
             Step::AsapScores { fetch, maestro } => {
                 format!("import ASAP scores from {} into {maestro}", fetch.url)
@@ -227,7 +230,10 @@ impl Recipe {
                 size,
             };
             if def.install.unpack {
-                steps.push(Step::Download { fetch: fetch.clone(), to: None });
+                steps.push(Step::Download {
+                    fetch: fetch.clone(),
+                    to: None,
+                });
                 steps.push(Step::Unpack {
                     archive: fetch.file_name().unwrap_or_else(|| fetch.url.clone()),
                     to: ".".into(),
@@ -288,7 +294,8 @@ impl Recipe {
 fn check_url(url: &str, def: &Definition, loc: &str) -> Result<()> {
     if url.starts_with("http://") || url.starts_with("https://") {
         if MegaLink::is_mega(url) {
-            MegaLink::parse(url).map_err(|e| Error::format(&def.origin, loc, e.message().to_string()))?;
+            MegaLink::parse(url)
+                .map_err(|e| Error::format(&def.origin, loc, e.message().to_string()))?;
         }
         return Ok(());
     }
@@ -308,7 +315,11 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         match o.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(x)) => Ok(Some(x.clone())),
-            Some(_) => Err(Error::format(origin, format!("{loc}.{key}"), "expected a string")),
+            Some(_) => Err(Error::format(
+                origin,
+                format!("{loc}.{key}"),
+                "expected a string",
+            )),
         }
     };
     let req = |key: &str| -> Result<String> {
@@ -343,7 +354,10 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
             return Err(Error::format(
                 origin,
                 format!("{loc}.{k}"),
-                format!("unknown key for a `{op}` step (expected {})", allowed.join(", ")),
+                format!(
+                    "unknown key for a `{op}` step (expected {})",
+                    allowed.join(", ")
+                ),
             ));
         }
     }
@@ -363,7 +377,11 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         let name = s("name")?;
         if let Some(n) = &name {
             if n.is_empty() || n.contains(['/', '\\']) || n == "." || n == ".." {
-                return Err(Error::format(origin, format!("{loc}.name"), "expected a plain file name"));
+                return Err(Error::format(
+                    origin,
+                    format!("{loc}.name"),
+                    "expected a plain file name",
+                ));
             }
         }
         Ok(Fetch {
@@ -420,7 +438,11 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
                     })
                     .collect::<Result<Vec<_>>>()?,
                 Some(_) => {
-                    return Err(Error::format(origin, format!("{loc}.accept"), "expected a list of globs"))
+                    return Err(Error::format(
+                        origin,
+                        format!("{loc}.accept"),
+                        "expected a list of globs",
+                    ))
                 }
                 None => vec!["*".into()],
             };
@@ -445,7 +467,13 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?,
-                _ => return Err(Error::format(origin, format!("{loc}.lines"), "expected a list of shell lines")),
+                _ => {
+                    return Err(Error::format(
+                        origin,
+                        format!("{loc}.lines"),
+                        "expected a list of shell lines",
+                    ))
+                }
             };
             Step::Shell { lines }
         }
@@ -455,9 +483,15 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
 
 /// A dataset-relative path (or glob) must stay inside the dataset folder.
 fn check_path(p: &str, asmd_dir: bool) -> std::result::Result<(), String> {
-    let p = if asmd_dir { &p["&asmd_dir/".len()..] } else { p };
+    let p = if asmd_dir {
+        &p["&asmd_dir/".len()..]
+    } else {
+        p
+    };
     if p.starts_with('/') || p.starts_with('\\') || p.contains(':') {
-        return Err(format!("`{p}`: paths must be relative to the dataset folder"));
+        return Err(format!(
+            "`{p}`: paths must be relative to the dataset folder"
+        ));
     }
     if p.split(['/', '\\']).any(|c| c == "..") {
         return Err(format!("`{p}`: `..` would leave the dataset folder"));
@@ -482,13 +516,18 @@ mod tests {
 
     #[test]
     fn legacy_fields_become_steps() {
-        let d = def_with(serde_json::json!({"url": "https://h/x/a.tar.gz?download=1", "unpack": true,
-            "post-process": ["echo hi"], "checksum": {"md5": "900150983cd24fb0d6963f7d28e17f72"}})).unwrap();
+        let d = def_with(
+            serde_json::json!({"url": "https://h/x/a.tar.gz?download=1", "unpack": true,
+            "post-process": ["echo hi"], "checksum": {"md5": "900150983cd24fb0d6963f7d28e17f72"}}),
+        )
+        .unwrap();
         let r = Recipe::of(&d).unwrap();
         assert!(r.legacy && r.needs_shell());
         assert_eq!(r.steps.len(), 3);
         match &r.steps[1] {
-            Step::Unpack { archive, format, .. } => {
+            Step::Unpack {
+                archive, format, ..
+            } => {
                 assert_eq!(archive, "a.tar.gz");
                 assert_eq!(*format, Some(ArchiveFormat::TarGz));
             }
@@ -503,17 +542,58 @@ mod tests {
         let e = Recipe::of(&d).unwrap_err();
         assert_eq!(e.location(), Some("$.install.steps[1].from"));
         let d = def_with(serde_json::json!({"steps": [{"op": "explode"}]})).unwrap();
-        assert!(Recipe::of(&d).unwrap_err().message().contains("unknown step `explode`"));
-        let d = def_with(serde_json::json!({"steps": [{"op": "download", "url": "ftp://x/y"}]})).unwrap();
-        assert!(Recipe::of(&d).unwrap_err().message().contains("only http and https"));
-        let d = def_with(serde_json::json!({"steps": [{"op": "remove", "path": "x", "recursive": true}]})).unwrap();
-        assert_eq!(Recipe::of(&d).unwrap_err().location(), Some("$.install.steps[0].recursive"));
+        assert!(Recipe::of(&d)
+            .unwrap_err()
+            .message()
+            .contains("unknown step `explode`"));
+        let d = def_with(serde_json::json!({"steps": [{"op": "download", "url": "ftp://x/y"}]}))
+            .unwrap();
+        assert!(Recipe::of(&d)
+            .unwrap_err()
+            .message()
+            .contains("only http and https"));
+        let d = def_with(
+            serde_json::json!({"steps": [{"op": "remove", "path": "x", "recursive": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            Recipe::of(&d).unwrap_err().location(),
+            Some("$.install.steps[0].recursive")
+        );
     }
 
     #[test]
     fn file_names_from_urls() {
-        assert_eq!(url_file_name("https://h/a/b.zip?download=1").as_deref(), Some("b.zip"));
+        assert_eq!(
+            url_file_name("https://h/a/b.zip?download=1").as_deref(),
+            Some("b.zip")
+        );
         assert_eq!(url_file_name("https://h/").as_deref(), None);
         assert_eq!(Fetch::url("https://mega.nz/#!a!b").file_name(), None);
+    }
+}
+
+#[cfg(test)]
+mod official_tests {
+    use super::*;
+
+    #[test]
+    fn official_definitions_are_declarative_and_shell_free() {
+        for d in crate::definition::official().unwrap().iter() {
+            let r = Recipe::of(d).unwrap();
+            assert!(!r.legacy, "{} still uses the legacy fields", d.name);
+            assert!(!r.needs_shell(), "{} needs shell lines", d.name);
+            for s in &r.steps {
+                if let Step::Unpack { archive, .. } = s {
+                    assert!(
+                        r.fetches()
+                            .iter()
+                            .any(|f| f.file_name().as_deref() == Some(archive)),
+                        "{}: unpack of `{archive}` has no download",
+                        d.name
+                    );
+                }
+            }
+        }
     }
 }

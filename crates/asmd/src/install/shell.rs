@@ -31,10 +31,22 @@ use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// The score MIDIs shipped for vienna_corpus (`&asmd_dir/my_scores/`).
 pub const MY_SCORES: [(&str, &[u8]); 4] = [
-    ("Chopin_op10_no3.mid", include_bytes!("../../../../assets/my_scores/Chopin_op10_no3.mid")),
-    ("Chopin_op38.mid", include_bytes!("../../../../assets/my_scores/Chopin_op38.mid")),
-    ("Mozart_K331_1st-mov.mid", include_bytes!("../../../../assets/my_scores/Mozart_K331_1st-mov.mid")),
-    ("Schubert_D783_no15.mid", include_bytes!("../../../../assets/my_scores/Schubert_D783_no15.mid")),
+    (
+        "Chopin_op10_no3.mid",
+        include_bytes!("../../../../assets/my_scores/Chopin_op10_no3.mid"),
+    ),
+    (
+        "Chopin_op38.mid",
+        include_bytes!("../../../../assets/my_scores/Chopin_op38.mid"),
+    ),
+    (
+        "Mozart_K331_1st-mov.mid",
+        include_bytes!("../../../../assets/my_scores/Mozart_K331_1st-mov.mid"),
+    ),
+    (
+        "Schubert_D783_no15.mid",
+        include_bytes!("../../../../assets/my_scores/Schubert_D783_no15.mid"),
+    ),
 ];
 
 /// Environment variable naming the `&asmd_dir` folder to use.
@@ -43,7 +55,11 @@ pub const ENV_ASMD_DIR: &str = "ASMD_DIR";
 pub const ENV_INSTALL_DIR: &str = "ASMD_INSTALL_DIR";
 
 fn cache_base() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(h) = env("ASMD_HOME") {
         return Some(h);
     }
@@ -78,7 +94,9 @@ pub fn materialise_scores(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(&scores).with_path(&scores)?;
     for (name, bytes) in MY_SCORES {
         let p = scores.join(name);
-        let same = std::fs::metadata(&p).map(|m| m.len() == bytes.len() as u64).unwrap_or(false);
+        let same = std::fs::metadata(&p)
+            .map(|m| m.len() == bytes.len() as u64)
+            .unwrap_or(false);
         if !same {
             super::state::write_atomic(&p, bytes)?;
         }
@@ -184,10 +202,18 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(std::fs::read_to_string(inst.join("x/out.txt")).unwrap(), "a b\n/m\n");
+        assert_eq!(
+            std::fs::read_to_string(inst.join("x/out.txt")).unwrap(),
+            "a b\n/m\n"
+        );
         let e = run_lines(
             &["echo oops; exit 3".to_string()],
-            &ShellRun { install_dir: &inst, asmd_dir: d.path(), cwd: &d.path().join("cwd"), env: vec![] },
+            &ShellRun {
+                install_dir: &inst,
+                asmd_dir: d.path(),
+                cwd: &d.path().join("cwd"),
+                env: vec![],
+            },
         )
         .unwrap_err();
         assert!(e.message().contains("oops"), "{e}");
@@ -197,6 +223,11 @@ mod tests {
     fn scores_are_materialised() {
         let d = tempfile::tempdir().unwrap();
         materialise_scores(d.path()).unwrap();
-        assert_eq!(std::fs::read_dir(d.path().join("my_scores")).unwrap().count(), 4);
+        assert_eq!(
+            std::fs::read_dir(d.path().join("my_scores"))
+                .unwrap()
+                .count(),
+            4
+        );
     }
 }

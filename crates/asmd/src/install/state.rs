@@ -176,12 +176,20 @@ impl Marker {
     /// Parse the JSON form (`file` names it in errors).
     pub fn from_json(v: &Value, file: &Path) -> Result<Marker> {
         let bad = |loc: &str| Error::format(file, loc, "malformed install marker");
-        let s = |k: &str| v[k].as_str().map(str::to_string).ok_or_else(|| bad(&format!("$.{k}")));
+        let s = |k: &str| {
+            v[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(&format!("$.{k}")))
+        };
         let mut files = BTreeMap::new();
         if let Some(o) = v["files"].as_object() {
             for (k, f) in o {
-                let size = f["size"].as_u64().ok_or_else(|| bad(&format!("$.files.{k}")))?;
-                let crc = f["crc32"].as_str().and_then(|c| u32::from_str_radix(c, 16).ok());
+                let size = f["size"]
+                    .as_u64()
+                    .ok_or_else(|| bad(&format!("$.files.{k}")))?;
+                let crc = f["crc32"]
+                    .as_str()
+                    .and_then(|c| u32::from_str_radix(c, 16).ok());
                 files.insert(k.clone(), (size, crc));
             }
         }
@@ -368,7 +376,12 @@ pub fn status(
         let work = layout.work(&d.name);
         let work_bytes = if work.is_dir() {
             walk_files(&work)
-                .map(|v| v.iter().filter(|(r, _)| r != "journal.json").map(|(_, s)| s).sum())
+                .map(|v| {
+                    v.iter()
+                        .filter(|(r, _)| r != "journal.json")
+                        .map(|(_, s)| s)
+                        .sum()
+                })
                 .unwrap_or(0)
         } else {
             0
@@ -441,7 +454,11 @@ impl DatasetVerify {
 /// Check installed datasets: files listed in the definitions exist, files recorded in
 /// the manifest have their size (and CRC-32 with `checksums`). Datasets with no folder
 /// are reported as not installed with nothing else checked.
-pub fn verify(install_dir: &Path, defs: &[Definition], opts: VerifyOptions) -> Result<Vec<DatasetVerify>> {
+pub fn verify(
+    install_dir: &Path,
+    defs: &[Definition],
+    opts: VerifyOptions,
+) -> Result<Vec<DatasetVerify>> {
     use rayon::prelude::*;
     let mut out = Vec::new();
     for d in defs {
@@ -476,7 +493,9 @@ pub fn verify(install_dir: &Path, defs: &[Definition], opts: VerifyOptions) -> R
                 .par_iter()
                 .map(|(rel, (size, crc))| {
                     let p = dir.join(rel);
-                    let size_ok = std::fs::metadata(&p).map(|md| md.len() == *size).unwrap_or(false);
+                    let size_ok = std::fs::metadata(&p)
+                        .map(|md| md.len() == *size)
+                        .unwrap_or(false);
                     let crc_ok = match (opts.checksums && size_ok, crc) {
                         (true, Some(c)) => crc32_file(&p).map(|x| x == *c).unwrap_or(false),
                         _ => true,
@@ -551,7 +570,11 @@ mod tests {
     fn journal_round_trips() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("j.json");
-        let j = Journal { recipe: "abc".into(), done: 2, running: Some(2) };
+        let j = Journal {
+            recipe: "abc".into(),
+            done: 2,
+            running: Some(2),
+        };
         j.write(&p).unwrap();
         assert_eq!(Journal::read(&p), Some(j));
     }

@@ -55,7 +55,11 @@ pub fn glob_in(base: &Path, pattern: &str) -> Result<Vec<PathBuf>> {
     let pat = pattern.trim_end_matches('/');
     let pat = pat.strip_prefix("./").unwrap_or(pat);
     if pat.is_empty() || pat == "." {
-        return Ok(if base.exists() { vec![base.to_path_buf()] } else { Vec::new() });
+        return Ok(if base.exists() {
+            vec![base.to_path_buf()]
+        } else {
+            Vec::new()
+        });
     }
     let base_s = base.to_str().ok_or_else(|| {
         Error::new(ErrorKind::Unsupported, "folder name is not valid UTF-8").with_file(base)
@@ -70,7 +74,7 @@ pub fn glob_in(base: &Path, pattern: &str) -> Result<Vec<PathBuf>> {
         .map_err(|e| Error::argument(format!("bad glob `{pattern}`: {e}")))?;
     let mut out = Vec::new();
     for p in paths {
-        let p = p.map_err(|e| Error::io(e.path().to_path_buf(), std::io::Error::other(e.to_string())))?;
+        let p = p.map_err(|e| Error::io(e.path(), std::io::Error::other(e.to_string())))?;
         out.push(p);
     }
     out.sort();
@@ -153,7 +157,9 @@ fn place_file(src: &Path, dst: &Path) -> Result<()> {
 fn move_tree(src: &Path, dst: &Path) -> Result<()> {
     match std::fs::rename(src, dst) {
         Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(18) || e.kind() == std::io::ErrorKind::CrossesDevices => {
+        Err(e)
+            if e.raw_os_error() == Some(18) || e.kind() == std::io::ErrorKind::CrossesDevices =>
+        {
             let incoming = super::download::with_suffix(dst, ".asmd-incoming");
             if incoming.exists() {
                 std::fs::remove_dir_all(&incoming).with_path(&incoming)?;
@@ -177,7 +183,9 @@ impl DatasetCtx<'_> {
 
     fn fetch_one(&self, fetch: &Fetch, run: &mut Run, downloads: &Path) -> Result<PathBuf> {
         let resolved = self.fetcher.resolve(fetch)?;
-        let task = self.reporter.task(self.name(), &format!("download {}", resolved.name));
+        let task = self
+            .reporter
+            .task(self.name(), &format!("download {}", resolved.name));
         let got = self
             .fetcher
             .fetch(fetch, &resolved, downloads, &mut |d, t| task.update(d, t))?;
@@ -189,7 +197,11 @@ impl DatasetCtx<'_> {
             name: resolved.name.clone(),
             origin: got.origin.clone(),
             size,
-            sha256: got.digests.as_ref().map(|d| d.sha256.clone()).unwrap_or_default(),
+            sha256: got
+                .digests
+                .as_ref()
+                .map(|d| d.sha256.clone())
+                .unwrap_or_default(),
         });
         run.fetched.insert(resolved.name.clone(), got.path.clone());
         run.fetched.insert(fetch.url.clone(), got.path.clone());
@@ -205,11 +217,19 @@ impl DatasetCtx<'_> {
                 if let Some(to) = to {
                     let dest = inside(&stage, to);
                     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-                    let dest = if is_dir_target(to, &dest, 1) { dest.join(name) } else { dest };
+                    let dest = if is_dir_target(to, &dest, 1) {
+                        dest.join(name)
+                    } else {
+                        dest
+                    };
                     place_file(&path, &dest)?;
                 }
             }
-            Step::Unpack { archive, to, format } => {
+            Step::Unpack {
+                archive,
+                to,
+                format,
+            } => {
                 let path = run.fetched.get(archive).cloned().ok_or_else(|| {
                     Error::new(
                         ErrorKind::Argument,
@@ -221,7 +241,9 @@ impl DatasetCtx<'_> {
                     .or_else(|| ArchiveFormat::from_name(archive))
                     .unwrap_or(ArchiveFormat::Zip);
                 let dest = inside(&stage, to);
-                let task = self.reporter.task(self.name(), &format!("unpack {archive}"));
+                let task = self
+                    .reporter
+                    .task(self.name(), &format!("unpack {archive}"));
                 let out = unpack::unpack(&path, fmt, &dest, &mut |_, done, total| {
                     task.update(done, Some(total))
                 })?;
@@ -241,7 +263,11 @@ impl DatasetCtx<'_> {
                     return if resumed {
                         Ok(())
                     } else {
-                        Err(Error::new(ErrorKind::NotFound, format!("move: nothing matches `{from}`")).with_file(&stage))
+                        Err(Error::new(
+                            ErrorKind::NotFound,
+                            format!("move: nothing matches `{from}`"),
+                        )
+                        .with_file(&stage))
                     };
                 }
                 let dest = inside(&stage, to);
@@ -264,7 +290,11 @@ impl DatasetCtx<'_> {
                     return if resumed {
                         Ok(())
                     } else {
-                        Err(Error::new(ErrorKind::NotFound, format!("copy: nothing matches `{from}`")).with_file(&base))
+                        Err(Error::new(
+                            ErrorKind::NotFound,
+                            format!("copy: nothing matches `{from}`"),
+                        )
+                        .with_file(&base))
                     };
                 }
                 let dest = inside(&stage, to);
@@ -280,7 +310,9 @@ impl DatasetCtx<'_> {
             Step::Remove { path } => {
                 for m in glob_in(&stage, path)? {
                     if m == stage {
-                        return Err(Error::argument("remove: refusing to remove the whole dataset folder"));
+                        return Err(Error::argument(
+                            "remove: refusing to remove the whole dataset folder",
+                        ));
                     }
                     let md = std::fs::symlink_metadata(&m).with_path(&m)?;
                     if md.is_dir() {
@@ -294,13 +326,19 @@ impl DatasetCtx<'_> {
                 let html = self.fetcher.get_text(page)?;
                 let patterns = accept
                     .iter()
-                    .map(|a| glob::Pattern::new(a).map_err(|e| Error::argument(format!("bad glob `{a}`: {e}"))))
+                    .map(|a| {
+                        glob::Pattern::new(a)
+                            .map_err(|e| Error::argument(format!("bad glob `{a}`: {e}")))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 let links: Vec<(String, String)> = page_links(&html, page)
                     .into_iter()
                     .filter_map(|l| {
                         let name = percent_decode(super::recipe::url_file_name(&l)?.as_str());
-                        patterns.iter().any(|p| p.matches(&name)).then_some((l, name))
+                        patterns
+                            .iter()
+                            .any(|p| p.matches(&name))
+                            .then_some((l, name))
                     })
                     .collect();
                 if links.is_empty() {
@@ -316,7 +354,12 @@ impl DatasetCtx<'_> {
                     if name.contains(['/', '\\']) || name == ".." {
                         continue;
                     }
-                    let fetch = Fetch { url, name: Some(name.clone()), checksum: None, size: None };
+                    let fetch = Fetch {
+                        url,
+                        name: Some(name.clone()),
+                        checksum: None,
+                        size: None,
+                    };
                     let path = self.fetch_one(&fetch, run, &dl)?;
                     place_file(&path, &dest.join(&name))?;
                 }
@@ -349,7 +392,12 @@ impl DatasetCtx<'_> {
                 let root = self.layout.stage_root(self.name());
                 super::shell::run_lines(
                     lines,
-                    &super::shell::ShellRun { install_dir: &root, asmd_dir: self.asmd_dir, cwd: &cwd, env },
+                    &super::shell::ShellRun {
+                        install_dir: &root,
+                        asmd_dir: self.asmd_dir,
+                        cwd: &cwd,
+                        env,
+                    },
                 )?;
             }
         }
@@ -377,7 +425,10 @@ fn media_missing(def: &Definition, root: &Path) -> Vec<String> {
         .collect()
 }
 
-fn manifest(dir: &Path, known: &HashMap<String, (u64, u32)>) -> Result<std::collections::BTreeMap<String, (u64, Option<u32>)>> {
+fn manifest(
+    dir: &Path,
+    known: &HashMap<String, (u64, u32)>,
+) -> Result<std::collections::BTreeMap<String, (u64, Option<u32>)>> {
     let files = state::walk_files(dir)?;
     files
         .into_par_iter()
@@ -433,7 +484,11 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
     let fp = ctx.recipe.fingerprint();
     let mut journal = Journal::read(&jpath)
         .filter(|j| j.recipe == fp)
-        .unwrap_or(Journal { recipe: fp, done: 0, running: None });
+        .unwrap_or(Journal {
+            recipe: fp,
+            done: 0,
+            running: None,
+        });
     if let Some(r) = journal.running {
         if matches!(ctx.recipe.steps.get(r), Some(Step::Shell { .. })) {
             journal.done = 0;
@@ -446,7 +501,10 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
     }
     std::fs::create_dir_all(&stage_root).with_path(&stage_root)?;
     if journal.done > 0 || journal.running.is_some() {
-        ctx.reporter.message(Some(name), &format!("resuming at step {}", journal.done + 1));
+        ctx.reporter.message(
+            Some(name),
+            &format!("resuming at step {}", journal.done + 1),
+        );
     }
     let mut run = Run::default();
     for (i, step) in ctx.recipe.steps.iter().enumerate() {
@@ -458,8 +516,13 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
         journal.running = Some(i);
         journal.write(&jpath)?;
         ctx.reporter.message(Some(name), &step.describe());
-        ctx.step(step, &mut run, resumed)
-            .map_err(|e| if e.file().is_none() { e.with_file(&ctx.def.origin) } else { e })?;
+        ctx.step(step, &mut run, resumed).map_err(|e| {
+            if e.file().is_none() {
+                e.with_file(&ctx.def.origin)
+            } else {
+                e
+            }
+        })?;
         journal.done = journal.done.max(i + 1);
         journal.running = None;
         journal.write(&jpath)?;
@@ -477,7 +540,12 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
         let msg = format!(
             "{} of the files the definition lists are missing after the install (e.g. {})",
             missing.len(),
-            missing.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            missing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !opts.allow_missing {
             return Err(Error::new(ErrorKind::NotFound, msg).with_file(&ctx.def.origin));
@@ -504,7 +572,11 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
             continue;
         }
         let p = entry.path();
-        let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+        let _ = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
     }
     if !keep {
         let _ = std::fs::remove_dir(&work);

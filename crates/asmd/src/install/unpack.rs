@@ -155,7 +155,11 @@ pub fn safe_relative(name: &str) -> std::result::Result<Option<PathBuf>, String>
             }
         }
     }
-    Ok(if out.as_os_str().is_empty() { None } else { Some(out) })
+    Ok(if out.as_os_str().is_empty() {
+        None
+    } else {
+        Some(out)
+    })
 }
 
 /// Resolve a link target written at `link` (relative to the root) lexically; `None`
@@ -221,10 +225,7 @@ impl<'a> Writer<'a> {
                         return Err(archive_err(
                             self.archive,
                             entry,
-                            format!(
-                                "would write through the symbolic link `{}`",
-                                cur.display()
-                            ),
+                            format!("would write through the symbolic link `{}`", cur.display()),
                         ))
                     }
                     Ok(m) if m.is_dir() => {}
@@ -285,7 +286,11 @@ impl<'a> Writer<'a> {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(archive_err(self.archive, entry, format!("cannot read: {e}")))
+                    return Err(archive_err(
+                        self.archive,
+                        entry,
+                        format!("cannot read: {e}"),
+                    ))
                 }
             };
             out.write_all(&buf[..n]).with_path(&target)?;
@@ -386,7 +391,13 @@ pub fn unpack(
     dest: &Path,
     progress: UnpackProgress,
 ) -> Result<Unpacked> {
-    unpack_selected(archive, format, dest, &mut |p: &Path| Some(p.to_path_buf()), progress)
+    unpack_selected(
+        archive,
+        format,
+        dest,
+        &mut |p: &Path| Some(p.to_path_buf()),
+        progress,
+    )
 }
 
 /// Extract the entries of `archive` that `select` maps to a destination (relative to
@@ -501,9 +512,13 @@ fn untar(
         ArchiveFormat::Zip => unreachable_zip(archive)?,
     };
     let mut tar = tar::Archive::new(reader);
-    let entries = tar
-        .entries()
-        .map_err(|e| archive_err(archive, "", format!("not a readable {} archive: {e}", format.name())))?;
+    let entries = tar.entries().map_err(|e| {
+        archive_err(
+            archive,
+            "",
+            format!("not a readable {} archive: {e}", format.name()),
+        )
+    })?;
     let mut out = Unpacked::default();
     for (i, entry) in entries.enumerate() {
         let mut entry = entry.map_err(|e| {
@@ -537,7 +552,11 @@ fn untar(
                 !matches!(safe_relative(&target), Ok(Some(_)))
             };
             if escapes {
-                let what = if kind.is_symlink() { "symbolic" } else { "hard" };
+                let what = if kind.is_symlink() {
+                    "symbolic"
+                } else {
+                    "hard"
+                };
                 return Err(archive_err(
                     archive,
                     &name,
@@ -581,7 +600,11 @@ fn untar(
 }
 
 fn unreachable_zip(archive: &Path) -> Result<Box<dyn Read>> {
-    Err(archive_err(archive, "", "internal: zip archives are not tar streams"))
+    Err(archive_err(
+        archive,
+        "",
+        "internal: zip archives are not tar streams",
+    ))
 }
 
 /// A relative path with `/` separators.
@@ -601,11 +624,20 @@ mod tests {
 
     #[test]
     fn formats_from_names() {
-        assert_eq!(ArchiveFormat::from_name("a.TAR.BZ2"), Some(ArchiveFormat::TarBz2));
-        assert_eq!(ArchiveFormat::from_name("a.tar.xz"), Some(ArchiveFormat::TarXz));
+        assert_eq!(
+            ArchiveFormat::from_name("a.TAR.BZ2"),
+            Some(ArchiveFormat::TarBz2)
+        );
+        assert_eq!(
+            ArchiveFormat::from_name("a.tar.xz"),
+            Some(ArchiveFormat::TarXz)
+        );
         assert_eq!(ArchiveFormat::from_name("a.tar"), Some(ArchiveFormat::Tar));
         assert_eq!(ArchiveFormat::from_name("v1.1"), None);
-        assert_eq!(ArchiveFormat::from_url("http://h/x/v1.1"), ArchiveFormat::Zip);
+        assert_eq!(
+            ArchiveFormat::from_url("http://h/x/v1.1"),
+            ArchiveFormat::Zip
+        );
         assert_eq!(ArchiveFormat::parse("gztar"), Some(ArchiveFormat::TarGz));
     }
 
@@ -622,7 +654,10 @@ mod tests {
 
     #[test]
     fn link_targets_are_resolved_lexically() {
-        assert_eq!(resolve_link(Path::new("a/b/l"), "../c"), Some(PathBuf::from("a/c")));
+        assert_eq!(
+            resolve_link(Path::new("a/b/l"), "../c"),
+            Some(PathBuf::from("a/c"))
+        );
         assert_eq!(resolve_link(Path::new("l"), "../x"), None);
         assert_eq!(resolve_link(Path::new("a/l"), "/etc"), None);
     }

@@ -75,23 +75,44 @@ impl Server {
                 }
             }
         });
-        Server { port, state, stop, handle: Some(handle) }
+        Server {
+            port,
+            state,
+            stop,
+            handle: Some(handle),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{}", self.port, path.trim_start_matches('/'))
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            path.trim_start_matches('/')
+        )
     }
 
     pub fn put(&self, path: &str, bytes: Vec<u8>) {
-        self.state.lock().unwrap().files.insert(format!("/{}", path.trim_start_matches('/')), bytes);
+        self.state
+            .lock()
+            .unwrap()
+            .files
+            .insert(format!("/{}", path.trim_start_matches('/')), bytes);
     }
 
     pub fn fault(&self, path: &str, f: Fault) {
-        self.state.lock().unwrap().faults.insert(format!("/{}", path.trim_start_matches('/')), f);
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .insert(format!("/{}", path.trim_start_matches('/')), f);
     }
 
     pub fn clear_fault(&self, path: &str) {
-        self.state.lock().unwrap().faults.remove(&format!("/{}", path.trim_start_matches('/')));
+        self.state
+            .lock()
+            .unwrap()
+            .faults
+            .remove(&format!("/{}", path.trim_start_matches('/')));
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -106,7 +127,11 @@ impl Server {
 
     /// Body bytes sent for a path over all GET requests.
     pub fn sent(&self, path: &str) -> u64 {
-        self.requests(path).iter().filter(|l| l.method == "GET").map(|l| l.sent).sum()
+        self.requests(path)
+            .iter()
+            .filter(|l| l.method == "GET")
+            .map(|l| l.sent)
+            .sum()
     }
 
     /// Publish `plain` as a Mega file: returns its public link (file/ID#KEY form).
@@ -144,7 +169,12 @@ fn status_line(code: u16) -> &'static str {
     }
 }
 
-fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> std::io::Result<()> {
+fn handle(
+    mut s: TcpStream,
+    port: u16,
+    st: &Mutex<State>,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
     s.set_nonblocking(false)?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(s.try_clone()?);
@@ -166,12 +196,20 @@ fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> 
     let path = target.split('?').next().unwrap_or("/").to_string();
     let range = headers.get("range").cloned();
     let mut body_in = Vec::new();
-    if let Some(len) = headers.get("content-length").and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(len) = headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         body_in.resize(len, 0);
         reader.read_exact(&mut body_in)?;
     }
     let respond = |s: &mut TcpStream, code: u16, extra: &str, body: &[u8]| -> std::io::Result<()> {
-        write!(s, "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n", status_line(code), body.len())?;
+        write!(
+            s,
+            "HTTP/1.1 {}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+            status_line(code),
+            body.len()
+        )?;
         s.write_all(body)?;
         s.flush()
     };
@@ -189,14 +227,29 @@ fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> 
                 _ => serde_json::json!([-9]),
             }
         };
-        st.lock().unwrap().log.push(Logged { method, path, range: None, sent: 0 });
-        return respond(&mut s, 200, "Content-Type: application/json\r\n", answer.to_string().as_bytes());
+        st.lock().unwrap().log.push(Logged {
+            method,
+            path,
+            range: None,
+            sent: 0,
+        });
+        return respond(
+            &mut s,
+            200,
+            "Content-Type: application/json\r\n",
+            answer.to_string().as_bytes(),
+        );
     }
     let (fault, file) = {
         let g = st.lock().unwrap();
         (g.faults.get(&path).cloned(), g.files.get(&path).cloned())
     };
-    let mut log = Logged { method: method.clone(), path: path.clone(), range: range.clone(), sent: 0 };
+    let mut log = Logged {
+        method: method.clone(),
+        path: path.clone(),
+        range: range.clone(),
+        sent: 0,
+    };
     let result = (|| -> std::io::Result<()> {
         match &fault {
             Some(Fault::Stall) => {
@@ -209,11 +262,21 @@ fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> 
             }
             Some(Fault::NotFound) => return respond(&mut s, 404, "", b"not found"),
             Some(Fault::Redirect(to)) => {
-                return respond(&mut s, 302, &format!("Location: http://127.0.0.1:{port}/{}\r\n", to.trim_start_matches('/')), b"")
+                return respond(
+                    &mut s,
+                    302,
+                    &format!(
+                        "Location: http://127.0.0.1:{port}/{}\r\n",
+                        to.trim_start_matches('/')
+                    ),
+                    b"",
+                )
             }
             _ => {}
         }
-        let Some(file) = file else { return respond(&mut s, 404, "", b"not found") };
+        let Some(file) = file else {
+            return respond(&mut s, 404, "", b"not found");
+        };
         let size = file.len() as u64;
         let (start, end, code) = match range.as_deref().and_then(|r| r.strip_prefix("bytes=")) {
             Some(r) => {
@@ -223,11 +286,20 @@ fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> 
                     (size.saturating_sub(n), size.saturating_sub(1))
                 } else {
                     let a: u64 = a.parse().unwrap_or(0);
-                    let e = if b.is_empty() { size.saturating_sub(1) } else { b.parse::<u64>().unwrap_or(0).min(size.saturating_sub(1)) };
+                    let e = if b.is_empty() {
+                        size.saturating_sub(1)
+                    } else {
+                        b.parse::<u64>().unwrap_or(0).min(size.saturating_sub(1))
+                    };
                     (a, e)
                 };
                 if start >= size || start > end {
-                    return respond(&mut s, 416, &format!("Content-Range: bytes */{size}\r\n"), b"");
+                    return respond(
+                        &mut s,
+                        416,
+                        &format!("Content-Range: bytes */{size}\r\n"),
+                        b"",
+                    );
                 }
                 (start, end, 206)
             }
@@ -238,7 +310,11 @@ fn handle(mut s: TcpStream, port: u16, st: &Mutex<State>, stop: &AtomicBool) -> 
         if code == 206 {
             extra.push_str(&format!("Content-Range: bytes {start}-{end}/{size}\r\n"));
         }
-        write!(s, "HTTP/1.1 {}\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n", status_line(code))?;
+        write!(
+            s,
+            "HTTP/1.1 {}\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n",
+            status_line(code)
+        )?;
         if method == "HEAD" {
             return s.flush();
         }
@@ -286,7 +362,9 @@ pub fn b64url(b: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         let k = c.len() + 1;
         for i in 0..k {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -355,7 +433,13 @@ pub fn mega_key(plain: &[u8], seed: u8) -> [u8; 32] {
         pos += chunk.len();
         idx += 1;
     }
-    let m: [u8; 8] = std::array::from_fn(|i| if i < 4 { file_mac[i] ^ file_mac[i + 4] } else { file_mac[i + 4] ^ file_mac[i + 8] });
+    let m: [u8; 8] = std::array::from_fn(|i| {
+        if i < 4 {
+            file_mac[i] ^ file_mac[i + 4]
+        } else {
+            file_mac[i + 4] ^ file_mac[i + 8]
+        }
+    });
     let mut key = [0u8; 32];
     for i in 0..8 {
         key[i] = k[i] ^ nonce[i];
@@ -373,7 +457,8 @@ pub type Entries<'a> = &'a [(&'a str, &'a [u8])];
 
 pub fn zip_bytes(entries: Entries) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in entries {
         if name.ends_with('/') {
             w.add_directory(*name, o).unwrap();
@@ -404,7 +489,10 @@ pub fn tar_bytes(entries: Entries) -> Vec<u8> {
 }
 
 /// A tar with a raw entry name (bypasses the builder's path checks) and optional link.
-pub fn tar_raw(entries: &[(&str, &[u8], Option<(&str, tar::EntryType)>)]) -> Vec<u8> {
+/// A raw tar entry: name, content, optional (link target, link type).
+pub type RawEntry<'a> = (&'a str, &'a [u8], Option<(&'a str, tar::EntryType)>);
+
+pub fn tar_raw(entries: &[RawEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, data, link) in entries {
         let mut h = tar::Header::new_old();
@@ -451,14 +539,17 @@ pub fn bz2(b: &[u8]) -> Vec<u8> {
 }
 
 pub fn xz(b: &[u8]) -> Vec<u8> {
-    let mut e = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    let mut e =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
     e.write_all(b).unwrap();
     e.finish().unwrap()
 }
 
 /// Deterministic pseudo-random bytes (incompressible enough for transfer tests).
 pub fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             x ^= x << 13;
@@ -471,14 +562,21 @@ pub fn noise(n: usize, seed: u64) -> Vec<u8> {
 
 pub fn md5_hex(b: &[u8]) -> String {
     use md5::Digest;
-    md5::Md5::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    md5::Md5::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------
 // Definitions.
 
 /// A definition with `songs` recordings (paths relative to the install dir) and `install`.
-pub fn definition(name: &str, recordings: &[&str], install: serde_json::Value) -> serde_json::Value {
+pub fn definition(
+    name: &str,
+    recordings: &[&str],
+    install: serde_json::Value,
+) -> serde_json::Value {
     let songs: Vec<serde_json::Value> = recordings
         .iter()
         .enumerate()
