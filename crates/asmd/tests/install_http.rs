@@ -749,3 +749,34 @@ fn dry_run_plans_without_writing() {
     );
     assert!(!inst.path().join("new").exists());
 }
+
+#[test]
+fn asap_import_for_python_honours_the_mirror() {
+    // what `python -m asmd.asap` runs: ASAP from $ASMD_MIRROR, scores into Maestro
+    let inst = tmp();
+    let maestro = inst.path().join("Maestro/maestro-v3.0.0/2004");
+    std::fs::create_dir_all(&maestro).unwrap();
+    std::fs::write(maestro.join("p.midi"), b"perf").unwrap();
+    let mirror = tmp();
+    let csv = "midi_score,maestro_midi_performance\nX/midi_score.mid,{maestro}/2004/p.midi\n";
+    std::fs::write(
+        mirror.path().join("asap-dataset-1.1.zip"),
+        zip_bytes(&[
+            ("asap-dataset-1.1/metadata.csv", csv.as_bytes()),
+            ("asap-dataset-1.1/X/midi_score.mid", b"score"),
+        ]),
+    )
+    .unwrap();
+    let mut o = asmd::install::asap::AsapOptions::new(inst.path());
+    o.mirror = Some(asmd::install::Mirror::Dir(mirror.path().to_path_buf()));
+    o.net.retries = 0;
+    let r = asmd::install::asap::import(&o).unwrap();
+    assert_eq!((r.rows, r.copied), (1, 1));
+    assert_eq!(read(maestro.join("p.score.mid")), b"score");
+    // without Maestro: a clear error
+    let empty = tmp();
+    let e = asmd::install::asap::import(&asmd::install::asap::AsapOptions::new(empty.path()))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("Maestro is not installed"), "{e}");
+}

@@ -134,7 +134,7 @@ impl Checksum {
 /// Digests of one file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Digests {
-    /// MD5, lower-case hex.
+    /// MD5, lower-case hex (empty when not computed).
     pub md5: String,
     /// SHA-256, lower-case hex.
     pub sha256: String,
@@ -142,23 +142,37 @@ pub struct Digests {
     pub size: u64,
 }
 
-/// Streaming MD5 + SHA-256.
+/// Streaming SHA-256, plus MD5 when asked for (MD5 costs as much as the rest of the
+/// pipeline, so it is only computed when a definition's checksum is an MD5).
 #[derive(Clone, Default)]
 pub struct Hasher {
-    md5: md5::Md5,
+    md5: Option<md5::Md5>,
     sha256: sha2::Sha256,
     size: u64,
 }
 
 impl Hasher {
-    /// A fresh hasher.
+    /// A fresh hasher computing SHA-256 and MD5.
     pub fn new() -> Hasher {
-        Hasher::default()
+        Hasher {
+            md5: Some(md5::Md5::default()),
+            ..Hasher::default()
+        }
+    }
+
+    /// A fresh hasher for checking `expected` (MD5 only when needed); SHA-256 always.
+    pub fn for_checksum(expected: Option<&Checksum>) -> Hasher {
+        match expected {
+            Some(Checksum::Md5(_)) => Hasher::new(),
+            _ => Hasher::default(),
+        }
     }
 
     /// Feed bytes.
     pub fn update(&mut self, bytes: &[u8]) {
-        self.md5.update(bytes);
+        if let Some(m) = &mut self.md5 {
+            m.update(bytes);
+        }
         self.sha256.update(bytes);
         self.size += bytes.len() as u64;
     }
@@ -183,6 +197,14 @@ impl Hasher {
         }
     }
 
+    /// A fresh hasher computing the same digests as this one.
+    pub fn fresh(&self) -> Hasher {
+        Hasher {
+            md5: self.md5.as_ref().map(|_| md5::Md5::default()),
+            ..Hasher::default()
+        }
+    }
+
     /// Bytes hashed so far.
     pub fn size(&self) -> u64 {
         self.size
@@ -191,7 +213,7 @@ impl Hasher {
     /// The digests.
     pub fn finish(self) -> Digests {
         Digests {
-            md5: hex(&self.md5.finalize()),
+            md5: self.md5.map(|m| hex(&m.finalize())).unwrap_or_default(),
             sha256: hex(&self.sha256.finalize()),
             size: self.size,
         }

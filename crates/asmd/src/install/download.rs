@@ -438,7 +438,7 @@ impl Http {
             }
         }
         let resumed_from = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let mut hasher = Hasher::new();
+        let mut hasher = Hasher::for_checksum(checksum);
         if resumed_from > 0 {
             let f = File::open(&part).with_path(&part)?;
             hasher.update_reader(f, &part, &mut |_| {})?;
@@ -523,7 +523,7 @@ impl Http {
             .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
         let code = resp.status().as_u16();
         let reset = |hasher: &mut Hasher| -> Result<(), (Error, bool)> {
-            *hasher = Hasher::new();
+            *hasher = hasher.fresh();
             File::create(part).map_err(|e| (Error::io(part, e), false))?;
             Ok(())
         };

@@ -267,7 +267,7 @@ impl Fetcher {
         match &r.origin {
             Origin::MirrorDir(p) => {
                 let total = std::fs::metadata(p).with_path(p)?.len();
-                let mut h = Hasher::new();
+                let mut h = Hasher::for_checksum(fetch.checksum.as_ref());
                 if fetch.checksum.is_some() {
                     let f = std::fs::File::open(p).with_path(p)?;
                     h.update_reader(f, p, &mut |done| progress(done, Some(total)))?;

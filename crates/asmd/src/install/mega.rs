@@ -396,7 +396,7 @@ pub fn decrypt_file(
     iv[..8].copy_from_slice(&link.nonce());
     let mut ctr = Ctr::new(&link.aes_key().into(), &iv.into());
     let mut mac = Mac::new(link);
-    let mut hasher = Hasher::new();
+    let mut hasher = Hasher::for_checksum(checksum);
     let mut buf = vec![0u8; 1 << 18];
     loop {
         let n = match input.read(&mut buf) {

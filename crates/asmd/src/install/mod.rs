@@ -143,7 +143,8 @@ pub struct InstallOptions {
     pub jobs: usize,
     /// Network settings.
     pub net: NetOptions,
-    /// Draw progress bars on stderr (when it is a terminal).
+    /// Report on stderr: progress bars and messages on a terminal, plain message lines
+    /// otherwise. `false`: silent (events still reach the observer).
     pub progress: bool,
     /// Event receiver.
     pub observer: Option<Observer>,
@@ -360,11 +361,14 @@ impl Reporter {
             o(&Event::Message { dataset, text });
         }
         if let Some(b) = &self.bars {
-            if !b.is_hidden() {
-                let _ = b.println(match dataset {
-                    Some(d) => format!("[{d}] {text}"),
-                    None => text.to_string(),
-                });
+            let line = match dataset {
+                Some(d) => format!("[{d}] {text}"),
+                None => text.to_string(),
+            };
+            if b.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                let _ = b.println(line);
             }
         }
     }
