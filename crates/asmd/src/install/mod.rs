@@ -260,7 +260,9 @@ pub struct DatasetReport {
     pub outcome: Outcome,
     /// Bytes received over the network for it.
     pub received: u64,
-    /// Ground truth: `None` when not requested, else whether it is now present.
+    /// Ground truth: `None` when not requested; else the number of files extracted by
+    /// this run (0 when it was already there, or when the archive has none for this
+    /// dataset: `status` then shows the GT as absent), or why it failed.
     pub ground_truth: Option<Result<usize>>,
 }
 
@@ -467,11 +469,13 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     Ok(list) => match list.iter().find(|(n, _)| *n == def.name) {
                         Some((_, count)) => Ok(*count),
                         None if dir.join(state::GT_MARKER).is_file() => Ok(0),
-                        None => Err(Error::new(
-                            ErrorKind::NotFound,
-                            "no ground truth for this dataset in the archive",
-                        )
-                        .with_file(&def.name)),
+                        None => {
+                            reporter.message(
+                                Some(&def.name),
+                                "warning: the ground-truth archive has no files for this dataset",
+                            );
+                            Ok(0)
+                        }
                     },
                     Err(msg) if dir.join(state::GT_MARKER).is_file() => {
                         let _ = msg;

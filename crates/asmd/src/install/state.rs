@@ -413,6 +413,24 @@ pub fn status(
     Ok(out)
 }
 
+impl DatasetStatus {
+    /// JSON form (for `asmd status --json`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "state": self.state.name(),
+            "size_on_disk": self.size_on_disk,
+            "ground_truth": {"present": self.gt_present, "listed": self.gt_listed, "marked": self.gt_marker},
+            "work_bytes": self.work_bytes,
+            "installed_at": self.marker.as_ref().map(|m| m.installed_at),
+            "adopted": self.marker.as_ref().map(|m| m.adopted),
+            "sources": self.marker.as_ref().map(|m| m.sources.iter().map(|s| json!({
+                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256
+            })).collect::<Vec<_>>()),
+        })
+    }
+}
+
 /// Options of [`verify`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VerifyOptions {
@@ -448,6 +466,22 @@ impl DatasetVerify {
             && self.missing_gt.is_empty()
             && self.size_mismatch.is_empty()
             && self.checksum_mismatch.is_empty()
+    }
+}
+
+impl DatasetVerify {
+    /// JSON form (for `asmd verify --json`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "ok": self.ok(),
+            "installed": self.installed,
+            "checked": self.checked,
+            "missing_media": self.missing_media,
+            "missing_ground_truth": self.missing_gt,
+            "size_mismatch": self.size_mismatch,
+            "checksum_mismatch": self.checksum_mismatch,
+        })
     }
 }
 

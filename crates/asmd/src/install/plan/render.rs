@@ -119,7 +119,13 @@ impl Plan {
                     d.fetches.len(),
                     d.fetches
                         .first()
-                        .map(|f| host_of(&f.url))
+                        .map(|f| {
+                            if f.origin.starts_with("mirror") {
+                                "the mirror".to_string()
+                            } else {
+                                host_of(&f.url)
+                            }
+                        })
                         .unwrap_or_default(),
                     if unknown > 0 {
                         format!(" ({unknown} of unknown size)")
