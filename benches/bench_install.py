@@ -59,15 +59,16 @@ def main():
         s = best(run)
         print("unpack %-7s %.3f s  %.0f MB/s" % (name, s, mb / s))
 
-    def digest():
-        m, h = hashlib.md5(), hashlib.sha256()
-        with open(zp, "rb") as f:
-            for b in iter(lambda: f.read(1 << 18), b""):
-                m.update(b)
-                h.update(b)
+    for algo in ("sha256", "md5"):
 
-    s = best(digest)
-    print("md5+sha256 of the zip %.3f s  %.0f MB/s" % (s, os.path.getsize(zp) / 1e6 / s))
+        def digest():
+            h = hashlib.new(algo)
+            with open(zp, "rb") as f:
+                for b in iter(lambda: f.read(1 << 18), b""):
+                    h.update(b)
+
+        s = best(digest)
+        print("%s of the zip %.3f s  %.0f MB/s" % (algo, s, os.path.getsize(zp) / 1e6 / s))
     shutil.rmtree(d)
 
 

@@ -99,6 +99,17 @@ fn full_install_of_two_datasets_with_ground_truth() {
     // markers, manifest, status and verify
     let m = state::read_marker(&root.join("beta")).unwrap();
     assert_eq!(m.sources[0].size, beta.len() as u64);
+    assert_eq!(
+        m.sources[0].md5,
+        md5_hex(&beta),
+        "the verified MD5 is recorded"
+    );
+    let ma = state::read_marker(&root.join("alpha")).unwrap();
+    assert_eq!(
+        ma.sources[0].sha256.len(),
+        64,
+        "a SHA-256 is recorded when no checksum is published"
+    );
     assert_eq!(m.files["beta/sub/b.wav"].0, wav_b.len() as u64);
     let st = state::status(
         root,

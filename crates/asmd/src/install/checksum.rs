@@ -136,19 +136,31 @@ impl Checksum {
 pub struct Digests {
     /// MD5, lower-case hex (empty when not computed).
     pub md5: String,
-    /// SHA-256, lower-case hex.
+    /// SHA-256, lower-case hex (empty when not computed).
     pub sha256: String,
     /// Number of bytes hashed.
     pub size: u64,
 }
 
-/// Streaming SHA-256, plus MD5 when asked for (MD5 costs as much as the rest of the
-/// pipeline, so it is only computed when a definition's checksum is an MD5).
-#[derive(Clone, Default)]
+/// Streaming SHA-256 and/or MD5. Each costs a pass of CPU time comparable to unpacking,
+/// so a download computes only what it needs: the MD5 when the definition's checksum is
+/// an MD5, else the SHA-256 (checked, or recorded in the install marker).
+#[derive(Clone)]
 pub struct Hasher {
     md5: Option<md5::Md5>,
-    sha256: sha2::Sha256,
+    sha256: Option<sha2::Sha256>,
     size: u64,
+}
+
+impl Default for Hasher {
+    /// SHA-256 only.
+    fn default() -> Hasher {
+        Hasher {
+            md5: None,
+            sha256: Some(sha2::Sha256::default()),
+            size: 0,
+        }
+    }
 }
 
 impl Hasher {
@@ -160,10 +172,14 @@ impl Hasher {
         }
     }
 
-    /// A fresh hasher for checking `expected` (MD5 only when needed); SHA-256 always.
+    /// A fresh hasher for checking `expected`: MD5 only for an MD5, else SHA-256 only.
     pub fn for_checksum(expected: Option<&Checksum>) -> Hasher {
         match expected {
-            Some(Checksum::Md5(_)) => Hasher::new(),
+            Some(Checksum::Md5(_)) => Hasher {
+                md5: Some(md5::Md5::default()),
+                sha256: None,
+                size: 0,
+            },
             _ => Hasher::default(),
         }
     }
@@ -173,7 +189,9 @@ impl Hasher {
         if let Some(m) = &mut self.md5 {
             m.update(bytes);
         }
-        self.sha256.update(bytes);
+        if let Some(h) = &mut self.sha256 {
+            h.update(bytes);
+        }
         self.size += bytes.len() as u64;
     }
 
@@ -201,7 +219,8 @@ impl Hasher {
     pub fn fresh(&self) -> Hasher {
         Hasher {
             md5: self.md5.as_ref().map(|_| md5::Md5::default()),
-            ..Hasher::default()
+            sha256: self.sha256.as_ref().map(|_| sha2::Sha256::default()),
+            size: 0,
         }
     }
 
@@ -214,7 +233,7 @@ impl Hasher {
     pub fn finish(self) -> Digests {
         Digests {
             md5: self.md5.map(|m| hex(&m.finalize())).unwrap_or_default(),
-            sha256: hex(&self.sha256.finalize()),
+            sha256: self.sha256.map(|h| hex(&h.finalize())).unwrap_or_default(),
             size: self.size,
         }
     }

@@ -108,8 +108,11 @@ pub struct SourceRecord {
     pub origin: String,
     /// Size in bytes.
     pub size: u64,
-    /// SHA-256 (empty when the file was not hashed by this install).
+    /// SHA-256 (empty when not computed: the file was checked by MD5, or not hashed
+    /// by this run).
     pub sha256: String,
+    /// MD5 (empty when not computed).
+    pub md5: String,
 }
 
 /// The completion marker of a dataset.
@@ -167,7 +170,7 @@ impl Marker {
             "installed_at": self.installed_at,
             "adopted": self.adopted,
             "sources": self.sources.iter().map(|s| json!({
-                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256
+                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256, "md5": s.md5
             })).collect::<Vec<_>>(),
             "files": files,
         })
@@ -203,6 +206,7 @@ impl Marker {
                         origin: s["origin"].as_str().unwrap_or_default().to_string(),
                         size: s["size"].as_u64().unwrap_or(0),
                         sha256: s["sha256"].as_str().unwrap_or_default().to_string(),
+                        md5: s["md5"].as_str().unwrap_or_default().to_string(),
                     })
                     .collect()
             })
@@ -425,7 +429,7 @@ impl DatasetStatus {
             "installed_at": self.marker.as_ref().map(|m| m.installed_at),
             "adopted": self.marker.as_ref().map(|m| m.adopted),
             "sources": self.marker.as_ref().map(|m| m.sources.iter().map(|s| json!({
-                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256
+                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256, "md5": s.md5
             })).collect::<Vec<_>>()),
         })
     }
@@ -593,6 +597,7 @@ mod tests {
             origin: "https://h/a.zip".into(),
             size: 3,
             sha256: "ab".into(),
+            md5: String::new(),
         });
         m.files.insert("x/y.wav".into(), (10, Some(0xdeadbeef)));
         m.files.insert("z".into(), (1, None));

@@ -202,6 +202,11 @@ impl DatasetCtx<'_> {
                 .as_ref()
                 .map(|d| d.sha256.clone())
                 .unwrap_or_default(),
+            md5: got
+                .digests
+                .as_ref()
+                .map(|d| d.md5.clone())
+                .unwrap_or_default(),
         });
         run.fetched.insert(resolved.name.clone(), got.path.clone());
         run.fetched.insert(fetch.url.clone(), got.path.clone());
