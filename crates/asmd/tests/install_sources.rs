@@ -364,3 +364,62 @@ fn asap_import_for_python_honours_the_mirror() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.to_string().contains("Maestro is not installed"), "{e}");
 }
+
+#[test]
+fn convert_hook_builds_ground_truth_for_installed_datasets() {
+    let srv = Server::start();
+    srv.put(
+        "cv.zip",
+        zip_bytes(&[("cv/a.wav", b"w"), ("cv/a.mid", b"m")]),
+    );
+    let dd = tmp();
+    let def = parse_def(
+        &definition(
+            "cv",
+            &["cv/cv/a.wav"],
+            json!({"url": srv.url("cv.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let inst = tmp();
+    let mut o = options(inst.path(), vec![def.clone()]);
+    o.ground_truth = asmd::install::GtMode::Convert;
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = calls.clone();
+    o.convert = Some(std::sync::Arc::new(
+        move |d: &asmd::Definition, dir: &std::path::Path| {
+            c.lock().unwrap().push(d.name.clone());
+            std::fs::write(dir.join("cv/cv/a-0.json.gz"), b"converted")
+                .map_err(|e| asmd::Error::io(dir, e))
+        },
+    ));
+    let report = install(&o).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(calls.lock().unwrap().as_slice(), ["cv"]);
+    let st = state::status(inst.path(), &[def], None).unwrap();
+    assert_eq!((st[0].gt_present, st[0].gt_marker), (1, true));
+    // a failing hook is reported per dataset; the dataset itself stays installed
+    let mut o2 = o.clone();
+    o2.force = true;
+    o2.convert = Some(std::sync::Arc::new(
+        |_: &asmd::Definition, _: &std::path::Path| {
+            Err(asmd::Error::new(
+                asmd::ErrorKind::Callback,
+                "converter exploded",
+            ))
+        },
+    ));
+    let report = install(&o2).unwrap();
+    assert!(matches!(report.datasets[0].outcome, Outcome::Installed));
+    let gt = report.datasets[0]
+        .ground_truth
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap_err();
+    assert!(gt.to_string().contains("converter exploded"));
+    // without a hook, conversion is refused up front
+    let mut o3 = o.clone();
+    o3.convert = None;
+    assert_eq!(install(&o3).unwrap_err().kind(), ErrorKind::Argument);
+}
