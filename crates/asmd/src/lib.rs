@@ -22,6 +22,7 @@ pub mod dataset;
 pub mod definition;
 pub mod error;
 pub mod ground_truth;
+pub mod install;
 pub mod metadataset;
 pub mod parallel;
 pub mod progress;
