@@ -81,6 +81,108 @@ pub enum Command {
         after_help = "Exit code 1 when a file is invalid.\n\nExamples:\n  asmd check song-0.json.gz\n  asmd check ~/asmd/datasets --json"
     )]
     Check(CheckArgs),
+    /// Download datasets from their official sources, unpack them and add ground truth.
+    #[command(after_help = INSTALL_HELP)]
+    Install(Box<InstallArgs>),
+    /// Show which datasets are installed, partial or absent, their size and ground truth.
+    #[command(
+        after_help = "Examples:\n  asmd status\n  asmd status --install-dir /data/asmd --json"
+    )]
+    Status(StatusArgs),
+    /// Check installed files: listed files exist, sizes (and with --checksums, CRC-32s) match.
+    #[command(
+        after_help = "Exit code 1 when an installed dataset has problems.\n\nExamples:\n  asmd verify\n  asmd verify --dataset Bach10 --checksums"
+    )]
+    Verify(VerifyArgs),
+}
+
+const INSTALL_HELP: &str = "Without datasets, installs all of them; a dataset counts as installed only when \
+its completion marker (written last) exists, so an interrupted install is resumed by running the same \
+command again, without downloading finished bytes again.\n\nExamples:\n  asmd install --dry-run                 \
+# sizes, disk space and time, nothing downloaded\n  asmd install Bach10 PHENICX\n  asmd install -i                         \
+# interactive: choose folder and datasets, confirm\n  asmd install --mirror /mnt/lab/asmd-archives Maestro\n  \
+asmd install vienna_corpus --allow-shell # definitions with shell lines need consent";
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// Datasets to install (default: all).
+    #[arg(value_name = "DATASET")]
+    pub datasets: Vec<String>,
+    /// More datasets to install (same as the positional names).
+    #[arg(long = "dataset", value_name = "NAME")]
+    pub dataset: Vec<String>,
+    /// Ask for the install folder, the datasets and consent interactively.
+    #[arg(long, short = 'i')]
+    pub interactive: bool,
+    /// Show the plan (download size, disk needed, free space, time) and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ground truth: download the ASMD archive, convert from the original annotations, or none.
+    #[arg(long = "ground-truth", value_name = "MODE", default_value = "archive",
+          value_parser = ["archive", "convert", "none"])]
+    pub ground_truth: String,
+    /// Rebuild ground truth from the original annotations (= --ground-truth convert).
+    #[arg(long)]
+    pub convert: bool,
+    /// URL (or file) of the ground-truth archive instead of the official one.
+    #[arg(long, value_name = "URL")]
+    pub gt_url: Option<String>,
+    /// Run the shell lines of legacy definitions (they are code: read them with --dry-run).
+    #[arg(long)]
+    pub allow_shell: bool,
+    /// Folder that `&asmd_dir` stands for in shell lines (must hold my_scores/).
+    #[arg(long, value_name = "DIR", env = "ASMD_DIR")]
+    pub asmd_dir: Option<PathBuf>,
+    /// Fetch archives from a lab mirror (URL) or a local folder with the same file names.
+    #[arg(long, value_name = "URL|DIR", env = "ASMD_MIRROR")]
+    pub mirror: Option<String>,
+    /// Scratch folder for downloads and unpacking (datasets.json's decompress_path).
+    #[arg(long, visible_alias = "decompress-path", value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Reinstall datasets that are already installed.
+    #[arg(long)]
+    pub force: bool,
+    /// Keep the downloaded archives after a successful install.
+    #[arg(long)]
+    pub keep_downloads: bool,
+    /// Accept an install where files listed in the definition are missing.
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Datasets processed in parallel.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub jobs: usize,
+    /// Attempts without progress before a download fails.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+    /// Seconds of silence before a stalled transfer is retried.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub timeout: u64,
+    /// Seconds allowed to connect.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub connect_timeout: u64,
+    /// Base URL of Mega's API (for tests and proxies).
+    #[arg(long, hide = true, value_name = "URL")]
+    pub mega_api: Option<String>,
+    /// No progress bars or messages.
+    #[arg(long, short = 'q', visible_alias = "no-progress")]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Scratch folder used by the install (to report partial downloads).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Only these datasets.
+    #[arg(long = "dataset", value_name = "NAME")]
+    pub datasets: Vec<String>,
+    /// Also re-read every file and compare its CRC-32 with the install manifest.
+    #[arg(long)]
+    pub checksums: bool,
 }
 
 const QUERY_HELP: &str = "Set operations combine this selection with another one given as a \

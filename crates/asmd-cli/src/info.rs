@@ -1,14 +1,12 @@
 //! `asmd info NAME`: one dataset in detail.
 
-use std::process::ExitCode;
-
 use serde_json::json;
 
 use crate::args::{Global, InfoArgs};
 use crate::list::{definition_json, group_counts, levels_text};
 use crate::output::{print_json, Table};
 
-pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<i32> {
     let d = g.dataset()?;
     let def = d
         .definitions()
@@ -50,7 +48,7 @@ pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<ExitCode> {
             v["song_list"] = json!(def.songs.iter().map(|s| s.to_json()).collect::<Vec<_>>());
         }
         print_json(&v);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     crate::outln!(
         "{}  ({} songs, from {})",
@@ -117,5 +115,5 @@ pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<ExitCode> {
         }
         crate::out!("{}", t.render());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

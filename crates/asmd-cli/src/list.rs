@@ -1,7 +1,5 @@
 //! `asmd list`: one line per dataset.
 
-use std::process::ExitCode;
-
 use serde_json::json;
 
 use crate::args::{Global, ListArgs};
@@ -70,7 +68,7 @@ pub fn definition_json(d: &Definition) -> serde_json::Value {
     })
 }
 
-pub fn run(g: &Global, _a: &ListArgs) -> anyhow::Result<ExitCode> {
+pub fn run(g: &Global, _a: &ListArgs) -> anyhow::Result<i32> {
     let d = g.dataset()?;
     let defs = d.definitions();
     if g.json {
@@ -79,7 +77,7 @@ pub fn run(g: &Global, _a: &ListArgs) -> anyhow::Result<ExitCode> {
             "datasets": defs.iter().map(definition_json).collect::<Vec<_>>(),
             "songs": d.len(),
         }));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     let mut t = Table::new(&[
         "dataset",
@@ -149,5 +147,5 @@ pub fn run(g: &Global, _a: &ListArgs) -> anyhow::Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

@@ -1,7 +1,5 @@
 //! `asmd query`: filter, combine with other selections, split, print.
 
-use std::process::ExitCode;
-
 use serde_json::json;
 
 use crate::args::{parse_spec, Global, QueryArgs};
@@ -61,7 +59,7 @@ pub fn select(g: &Global, a: &QueryArgs) -> anyhow::Result<Dataset> {
     Ok(d)
 }
 
-pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<ExitCode> {
+pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<i32> {
     let d = select(g, a)?;
     if a.count {
         if g.json {
@@ -69,7 +67,7 @@ pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<ExitCode> {
         } else {
             crate::outln!("{}", d.len());
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     let abs = |v: &[String]| -> Vec<String> {
         v.iter()
@@ -100,7 +98,7 @@ pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<ExitCode> {
             "chunks": d.chunks(),
             "items": items,
         }));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     if a.paths {
         for p in d.paths() {
@@ -112,7 +110,7 @@ pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<ExitCode> {
             cols.retain(|c| !c.is_empty());
             crate::outln!("{}", cols.join("\t"));
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     let mut t = Table::new(&["#", "dataset", "title", "composer", "instruments"]);
     for (i, (def, s)) in d.songs().enumerate() {
@@ -126,5 +124,5 @@ pub fn run(g: &Global, a: &QueryArgs) -> anyhow::Result<ExitCode> {
     }
     crate::out!("{}", t.render());
     eprintln!("{} songs", d.len());
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
