@@ -23,6 +23,7 @@ pub mod definition;
 pub mod error;
 pub mod ground_truth;
 pub mod metadataset;
+pub mod midi;
 pub mod progress;
 pub mod score;
 pub mod utils;

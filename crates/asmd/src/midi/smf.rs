@@ -1,0 +1,433 @@
+//! Standard MIDI File chunks and events, read the way `mido` 1.3 (pretty_midi's parser)
+//! reads them.
+//!
+//! The byte stream is split into the header chunk and exactly the number of `MTrk`
+//! chunks the header declares; each track's events are decoded with their absolute tick.
+//! Only the events pretty_midi uses are kept ([`Event`]); every event still counts for
+//! the track's last tick. Parsing follows mido where it matters for the result:
+//!
+//! * running status survives meta events (mido never resets it on `FF`), while sysex and
+//!   system messages replace it;
+//! * a track ends exactly when its declared byte count has been consumed; an event that
+//!   runs past the end of its chunk, or a file that ends before a chunk does, is an error;
+//! * data bytes above 127, undefined status bytes and payloads over 1,000,000 bytes are
+//!   errors (mido raises on them too).
+//!
+//! Every error names the byte offset in the file and the track. Meta events whose content
+//! pretty_midi never looks at (sequence numbers, SMPTE offsets, key names...) are not
+//! decoded, so their oddities are accepted where mido would raise.
+
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Largest payload mido agrees to read for one event (`MAX_MESSAGE_LENGTH`).
+const MAX_MESSAGE_LENGTH: u64 = 1_000_000;
+
+/// The events pretty_midi looks at, with everything else dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// `0x9n` with velocity > 0.
+    NoteOn { channel: u8, key: u8, velocity: u8 },
+    /// `0x8n`, or `0x9n` with velocity 0.
+    NoteOff { channel: u8, key: u8 },
+    /// `0xBn`.
+    Control { channel: u8, control: u8, value: u8 },
+    /// `0xCn`.
+    Program { channel: u8, program: u8 },
+    /// `0xEn`, value in -8192..=8191.
+    PitchBend { channel: u8 },
+    /// Meta `0x51`: microseconds per quarter note.
+    Tempo(u32),
+    /// Meta `0x58`: numerator and the power of two of the denominator.
+    TimeSignature { numerator: u8, denominator_pow: u8 },
+    /// Meta `0x59`.
+    KeySignature,
+    /// Meta `0x01` (text) or `0x05` (lyrics): pretty_midi keeps them as timed events.
+    TimedText,
+}
+
+/// One track: its kept events with absolute ticks, and the tick of its last event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Track {
+    pub events: Vec<(u64, Event)>,
+    /// Absolute tick of the last event of any kind (`None` for an empty chunk).
+    pub last_tick: Option<u64>,
+}
+
+/// A parsed file: ticks per quarter note and the declared tracks.
+#[derive(Debug, Clone)]
+pub(crate) struct Smf {
+    pub resolution: u16,
+    pub tracks: Vec<Track>,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    path: &'a Path,
+    /// Track being read (for messages) and where its chunk data ends.
+    track: Option<usize>,
+    chunk_end: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn err(&self, at: usize, problem: impl Into<String>) -> Error {
+        let loc = match self.track {
+            Some(t) => format!("byte {at} (track {t})"),
+            None => format!("byte {at}"),
+        };
+        Error::format(self.path, loc, problem)
+    }
+
+    fn eof(&self, what: &str) -> Error {
+        match self.track {
+            Some(_) => self.err(
+                self.pos,
+                format!(
+                    "truncated track chunk: the file ends while reading {what} (the chunk declares {} more bytes)",
+                    self.chunk_end.saturating_sub(self.pos)
+                ),
+            ),
+            None => self.err(self.pos, format!("truncated file: it ends while reading {what}")),
+        }
+    }
+
+    fn u8(&mut self, what: &str) -> Result<u8> {
+        match self.bytes.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(self.eof(what)),
+        }
+    }
+
+    fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8]> {
+        let start = self.pos;
+        if n > MAX_MESSAGE_LENGTH {
+            return Err(self.err(
+                start,
+                format!("{what} declares {n} bytes, more than the 1,000,000 a MIDI event may hold"),
+            ));
+        }
+        let n = n as usize;
+        match self.bytes.get(start..start + n) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => {
+                self.pos = self.bytes.len();
+                Err(self.eof(what))
+            }
+        }
+    }
+
+    /// A variable-length quantity (mido reads any number of bytes; more than 8 cannot be
+    /// a real file and would overflow).
+    fn varint(&mut self, what: &str) -> Result<u64> {
+        let start = self.pos;
+        let mut value: u64 = 0;
+        for _ in 0..8 {
+            let b = self.u8(what)?;
+            value = (value << 7) | u64::from(b & 0x7f);
+            if b < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(self.err(
+            start,
+            format!("{what}: variable-length number longer than 8 bytes"),
+        ))
+    }
+}
+
+/// Parse a whole file. `path` only names the file in errors.
+pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Smf> {
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        path,
+        track: None,
+        chunk_end: 0,
+    };
+    if bytes.len() < 8 {
+        return Err(r.err(0, "not a MIDI file: shorter than a chunk header"));
+    }
+    if &bytes[0..4] != b"MThd" {
+        return Err(r.err(0, "not a MIDI file: it does not start with an `MThd` chunk"));
+    }
+    r.pos = 4;
+    let size = be_u32(r.take(4, "the header chunk length")?);
+    let header = r.take(u64::from(size), "the header chunk")?;
+    if header.len() < 6 {
+        return Err(r.err(
+            8,
+            format!(
+                "header chunk too short: {} bytes, at least 6 needed",
+                header.len()
+            ),
+        ));
+    }
+    let n_tracks = i16::from_be_bytes([header[2], header[3]]);
+    let division = i16::from_be_bytes([header[4], header[5]]);
+    if division < 0 {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "SMPTE time division (frames per second) is not supported; pretty_midi cannot read it either",
+        )
+        .with_file(path)
+        .at("byte 12 (header)"));
+    }
+    if division == 0 {
+        return Err(r.err(12, "time division is 0 ticks per quarter note"));
+    }
+    if n_tracks <= 0 {
+        return Err(r.err(10, format!("the header declares {n_tracks} tracks")));
+    }
+    let mut tracks = Vec::with_capacity(n_tracks as usize);
+    for t in 0..n_tracks as usize {
+        r.track = Some(t);
+        let at = r.pos;
+        if bytes.len() < at + 8 {
+            r.track = None;
+            return Err(r.err(
+                at,
+                format!(
+                    "truncated file: the header declares {n_tracks} tracks but the file ends before track {t}"
+                ),
+            ));
+        }
+        let id = &bytes[at..at + 4];
+        if id != b"MTrk" {
+            return Err(r.err(
+                at,
+                format!(
+                    "expected an `MTrk` chunk, found `{}`",
+                    String::from_utf8_lossy(id).escape_default()
+                ),
+            ));
+        }
+        let size = be_u32(&bytes[at + 4..at + 8]) as usize;
+        r.pos = at + 8;
+        r.chunk_end = r.pos + size;
+        tracks.push(read_track(&mut r)?);
+    }
+    Ok(Smf {
+        resolution: division as u16,
+        tracks,
+    })
+}
+
+fn be_u32(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
+}
+
+fn read_track(r: &mut Reader) -> Result<Track> {
+    let mut track = Track::default();
+    let mut tick: u64 = 0;
+    let mut last_status: Option<u8> = None;
+    while r.pos != r.chunk_end {
+        if r.pos > r.chunk_end {
+            return Err(r.err(
+                r.pos,
+                format!(
+                    "an event runs {} bytes past the end of its track chunk",
+                    r.pos - r.chunk_end
+                ),
+            ));
+        }
+        let delta = r.varint("a delta time")?;
+        tick = tick.saturating_add(delta);
+        track.last_tick = Some(tick);
+        let status_at = r.pos;
+        let first = r.u8("a status byte")?;
+        let (status, peek) = if first < 0x80 {
+            match last_status {
+                Some(s) => (s, Some(first)),
+                None => return Err(r.err(
+                    status_at,
+                    format!(
+                        "running status without a previous status byte (data byte 0x{first:02x})"
+                    ),
+                )),
+            }
+        } else {
+            if first != 0xff {
+                last_status = Some(first);
+            }
+            (first, None)
+        };
+        let event = match status {
+            0xff => read_meta(r)?,
+            0xf0 | 0xf7 => {
+                // mido drops a running-status byte here and reads the length after it.
+                r.varint("a sysex length")
+                    .and_then(|n| r.take(n, "a sysex message"))?;
+                None
+            }
+            _ => read_message(r, status, peek, status_at)?,
+        };
+        if let Some(e) = event {
+            track.events.push((tick, e));
+        }
+    }
+    Ok(track)
+}
+
+fn message_length(status: u8) -> Option<usize> {
+    Some(match status {
+        0x80..=0xbf | 0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        0xf1 | 0xf3 => 2,
+        0xf2 => 3,
+        0xf6 | 0xf8 | 0xfa | 0xfb | 0xfc | 0xfe => 1,
+        _ => return None,
+    })
+}
+
+fn read_message(
+    r: &mut Reader,
+    status: u8,
+    peek: Option<u8>,
+    status_at: usize,
+) -> Result<Option<Event>> {
+    let len = message_length(status)
+        .ok_or_else(|| r.err(status_at, format!("undefined status byte 0x{status:02x}")))?;
+    let mut data = [0u8; 2];
+    let mut n = 0;
+    if let Some(p) = peek {
+        if len < 2 {
+            return Err(r.err(
+                status_at,
+                format!("running status after status 0x{status:02x}, which takes no data"),
+            ));
+        }
+        data[0] = p;
+        n = 1;
+    }
+    while n < len - 1 {
+        let at = r.pos;
+        let b = r.u8("a MIDI message")?;
+        if b > 127 {
+            return Err(r.err(
+                at,
+                format!("data byte 0x{b:02x} of a message with status 0x{status:02x} is above 127"),
+            ));
+        }
+        data[n] = b;
+        n += 1;
+    }
+    let channel = status & 0x0f;
+    Ok(match status & 0xf0 {
+        0x80 => Some(Event::NoteOff {
+            channel,
+            key: data[0],
+        }),
+        0x90 if data[1] == 0 => Some(Event::NoteOff {
+            channel,
+            key: data[0],
+        }),
+        0x90 => Some(Event::NoteOn {
+            channel,
+            key: data[0],
+            velocity: data[1],
+        }),
+        0xb0 => Some(Event::Control {
+            channel,
+            control: data[0],
+            value: data[1],
+        }),
+        0xc0 => Some(Event::Program {
+            channel,
+            program: data[0],
+        }),
+        0xe0 => Some(Event::PitchBend { channel }),
+        _ => None,
+    })
+}
+
+fn read_meta(r: &mut Reader) -> Result<Option<Event>> {
+    let at = r.pos;
+    let kind = r.u8("a meta event type")?;
+    let len = r.varint("a meta event length")?;
+    let data = r.take(len, "a meta event")?;
+    Ok(match kind {
+        0x51 => {
+            if data.len() < 3 {
+                return Err(r.err(
+                    at,
+                    format!("tempo event with {} data bytes, 3 needed", data.len()),
+                ));
+            }
+            let tempo = (u32::from(data[0]) << 16) | (u32::from(data[1]) << 8) | u32::from(data[2]);
+            if tempo == 0 {
+                return Err(r.err(at, "tempo event of 0 microseconds per quarter note"));
+            }
+            Some(Event::Tempo(tempo))
+        }
+        0x58 => {
+            if data.len() < 2 {
+                return Err(r.err(
+                    at,
+                    format!("time signature with {} data bytes, 4 expected", data.len()),
+                ));
+            }
+            if data[0] == 0 {
+                return Err(r.err(at, "time signature with numerator 0"));
+            }
+            Some(Event::TimeSignature {
+                numerator: data[0],
+                denominator_pow: data[1],
+            })
+        }
+        0x59 => Some(Event::KeySignature),
+        0x01 | 0x05 => Some(Event::TimedText),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(tracks: &[&[u8]]) -> Vec<u8> {
+        let mut v = b"MThd\0\0\0\x06\0\x01".to_vec();
+        v.extend_from_slice(&(tracks.len() as u16).to_be_bytes());
+        v.extend_from_slice(&96u16.to_be_bytes());
+        for t in tracks {
+            v.extend_from_slice(b"MTrk");
+            v.extend_from_slice(&(t.len() as u32).to_be_bytes());
+            v.extend_from_slice(t);
+        }
+        v
+    }
+
+    #[test]
+    fn running_status_survives_meta_events() {
+        // note on, meta text, running-status note on (vel 0 = off)
+        let t: &[u8] = &[0, 0x90, 60, 100, 0, 0xff, 0x01, 1, b'x', 10, 60, 0];
+        let smf = parse(&file(&[t]), Path::new("m.mid")).unwrap();
+        let ev = &smf.tracks[0].events;
+        assert_eq!(ev.len(), 3);
+        assert_eq!(
+            ev[2],
+            (
+                10,
+                Event::NoteOff {
+                    channel: 0,
+                    key: 60
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn errors_name_offsets() {
+        let t: &[u8] = &[0, 60, 100];
+        let e = parse(&file(&[t]), Path::new("m.mid")).unwrap_err();
+        assert!(e.to_string().contains("byte 23 (track 0)"), "{e}");
+        assert!(e.message().contains("running status"));
+    }
+}
