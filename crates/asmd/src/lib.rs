@@ -18,10 +18,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod dataset;
 pub mod definition;
 pub mod error;
 pub mod ground_truth;
+pub mod mat;
 pub mod metadataset;
 pub mod midi;
 pub mod progress;

@@ -246,12 +246,14 @@ fn read_track(r: &mut Reader) -> Result<Track> {
         let (status, peek) = if first < 0x80 {
             match last_status {
                 Some(s) => (s, Some(first)),
-                None => return Err(r.err(
-                    status_at,
-                    format!(
+                None => {
+                    return Err(r.err(
+                        status_at,
+                        format!(
                         "running status without a previous status byte (data byte 0x{first:02x})"
                     ),
-                )),
+                    ))
+                }
             }
         } else {
             if first != 0xff {

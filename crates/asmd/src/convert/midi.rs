@@ -1,0 +1,137 @@
+//! `from_midi` (also registered as `from_midi_remove_player` and `from_midi_asap`):
+//! notes and pedals of a MIDI file, read with pretty_midi's semantics ([`crate::midi`]).
+//!
+//! Parameters (the reference's): `alignment` (note group to fill, default
+//! `precise_alignment`; `null`/`false` fills no notes, as the reference documents),
+//! `pitches`, `velocities` (fill those columns, default true), `merge` (one ground truth
+//! for the whole file, default true, else one per pretty_midi instrument) and `beats`
+//! (store `get_beats()` in `score.beats`, only with `alignment = "score"`).
+//! Control changes 64/66/67 become sustain/sostenuto/soft. Notes keep pretty_midi's
+//! order, then each group is sorted stably by onset.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::params::Params;
+use super::registry::ConverterOutput;
+use crate::error::{Error, Result};
+use crate::ground_truth::{GroundTruth, IntColumns, ScoreType};
+use crate::midi::{Instrument, MidiFile};
+
+const KEYS: [&str; 5] = ["alignment", "pitches", "velocities", "merge", "beats"];
+
+/// Parsed parameters of `from_midi`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MidiParams {
+    /// Note group to fill (`None`: no notes).
+    pub alignment: Option<ScoreType>,
+    /// Fill pitches.
+    pub pitches: bool,
+    /// Fill velocities.
+    pub velocities: bool,
+    /// One ground truth for the whole file.
+    pub merge: bool,
+    /// Fill `score.beats` (only when `alignment` is `score`).
+    pub beats: bool,
+}
+
+impl MidiParams {
+    /// Parse keyword arguments.
+    pub fn parse(map: &Map<String, Value>) -> Result<MidiParams> {
+        let p = Params::new("from_midi", map, &KEYS)?;
+        let alignment = match p.opt_str("alignment", "precise_alignment")? {
+            None => None,
+            Some(s) => Some(s.parse::<ScoreType>().map_err(|_| {
+                Error::argument(format!(
+                    "converter `from_midi`: parameter `alignment` must be one of precise_alignment, broad_alignment, misaligned, score (or null), got `{s}`"
+                ))
+            })?),
+        };
+        Ok(MidiParams {
+            alignment,
+            pitches: p.bool("pitches", true)?,
+            velocities: p.bool("velocities", true)?,
+            merge: p.bool("merge", true)?,
+            beats: p.bool("beats", false)?,
+        })
+    }
+}
+
+fn add_instrument(gt: &mut GroundTruth, inst: &Instrument, p: &MidiParams) {
+    for cc in &inst.control_changes {
+        let pedal = match cc.number {
+            64 => &mut gt.sustain,
+            66 => &mut gt.sostenuto,
+            67 => &mut gt.soft,
+            _ => continue,
+        };
+        pedal.values.push(f64::from(cc.value));
+        pedal.times.push(cc.time);
+    }
+    if let Some(t) = p.alignment {
+        let g = gt.group_mut(t);
+        for n in &inst.notes {
+            if p.pitches {
+                g.pitches.push(f64::from(n.pitch));
+            }
+            if p.velocities {
+                g.velocities.push(f64::from(n.velocity));
+            }
+            g.onsets.push(n.start);
+            g.offsets.push(n.end);
+        }
+    }
+}
+
+fn finish(gt: &mut GroundTruth, p: &MidiParams) {
+    for pedal in [&mut gt.sustain, &mut gt.sostenuto, &mut gt.soft] {
+        pedal.sort_by_time();
+    }
+    if let Some(t) = p.alignment {
+        let g = gt.group_mut(t);
+        g.int_columns = IntColumns::PITCHES | IntColumns::VELOCITIES;
+        g.sort_by_onset();
+    }
+}
+
+/// Convert a parsed MIDI file.
+pub fn from_midi_file(midi: &MidiFile, p: &MidiParams) -> Vec<GroundTruth> {
+    let beats = if p.beats && p.alignment == Some(ScoreType::Score) {
+        let mut b = midi.beats();
+        b.sort_by(f64::total_cmp);
+        Some(b)
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    if p.merge {
+        let mut gt = GroundTruth::default();
+        for inst in &midi.instruments {
+            add_instrument(&mut gt, inst, p);
+            if let Some(b) = &beats {
+                gt.score.beats = b.clone();
+            }
+        }
+        finish(&mut gt, p);
+        out.push(gt);
+    } else {
+        for inst in &midi.instruments {
+            let mut gt = GroundTruth::default();
+            add_instrument(&mut gt, inst, p);
+            if let Some(b) = &beats {
+                gt.score.beats = b.clone();
+            }
+            finish(&mut gt, p);
+            out.push(gt);
+        }
+    }
+    out
+}
+
+/// The registered converter: read `path` and convert it.
+pub fn from_midi(path: &Path, params: &Map<String, Value>) -> Result<ConverterOutput> {
+    let p = MidiParams::parse(params)?;
+    let midi = MidiFile::read(path)?;
+    Ok(Some(from_midi_file(&midi, &p)))
+}
