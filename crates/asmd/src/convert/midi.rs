@@ -17,7 +17,7 @@ use super::params::Params;
 use super::registry::ConverterOutput;
 use crate::error::{Error, Result};
 use crate::ground_truth::{GroundTruth, IntColumns, ScoreType};
-use crate::midi::{Instrument, MidiFile};
+use crate::midi::{Instrument, MidiFile, Note};
 
 const KEYS: [&str; 5] = ["alignment", "pitches", "velocities", "merge", "beats"];
 
@@ -58,7 +58,7 @@ impl MidiParams {
     }
 }
 
-fn add_instrument(gt: &mut GroundTruth, inst: &Instrument, p: &MidiParams) {
+fn add_pedals(gt: &mut GroundTruth, inst: &Instrument) {
     for cc in &inst.control_changes {
         let pedal = match cc.number {
             64 => &mut gt.sustain,
@@ -69,9 +69,45 @@ fn add_instrument(gt: &mut GroundTruth, inst: &Instrument, p: &MidiParams) {
         pedal.values.push(f64::from(cc.value));
         pedal.times.push(cc.time);
     }
+}
+
+/// Stable sort by onset. pretty_midi lists notes by note-off, which is nearly onset
+/// order (a note is out of place only by the notes it overlaps), so an insertion sort
+/// does little work; past a budget of moves it hands over to the library's stable sort
+/// (both keep equal onsets in their original order, so the result is the same).
+fn sort_notes_by_onset(notes: &mut [Note]) {
+    let budget = notes.len().saturating_mul(24);
+    let mut moves = 0usize;
+    for i in 1..notes.len() {
+        let cur = notes[i];
+        let mut j = i;
+        while j > 0 && notes[j - 1].start > cur.start {
+            notes[j] = notes[j - 1];
+            j -= 1;
+        }
+        notes[j] = cur;
+        moves += i - j;
+        if moves > budget {
+            notes.sort_by(|a, b| a.start.total_cmp(&b.start));
+            return;
+        }
+    }
+}
+
+/// Append notes already in their final order.
+fn add_notes(gt: &mut GroundTruth, notes: &[Note], p: &MidiParams) {
     if let Some(t) = p.alignment {
         let g = gt.group_mut(t);
-        for n in &inst.notes {
+        let n = notes.len();
+        g.onsets.reserve(n);
+        g.offsets.reserve(n);
+        if p.pitches {
+            g.pitches.reserve(n);
+        }
+        if p.velocities {
+            g.velocities.reserve(n);
+        }
+        for n in notes {
             if p.pitches {
                 g.pitches.push(f64::from(n.pitch));
             }
@@ -107,18 +143,28 @@ pub fn from_midi_file(midi: &MidiFile, p: &MidiParams) -> Vec<GroundTruth> {
     let mut out = Vec::new();
     if p.merge {
         let mut gt = GroundTruth::default();
+        // notes of all instruments in pretty_midi's order, sorted stably by onset here
+        // (cheaper than sorting the columns afterwards; same order)
+        let mut notes: Vec<Note> =
+            Vec::with_capacity(midi.instruments.iter().map(|i| i.notes.len()).sum());
         for inst in &midi.instruments {
-            add_instrument(&mut gt, inst, p);
+            add_pedals(&mut gt, inst);
+            notes.extend_from_slice(&inst.notes);
             if let Some(b) = &beats {
                 gt.score.beats = b.clone();
             }
         }
+        sort_notes_by_onset(&mut notes);
+        add_notes(&mut gt, &notes, p);
         finish(&mut gt, p);
         out.push(gt);
     } else {
         for inst in &midi.instruments {
             let mut gt = GroundTruth::default();
-            add_instrument(&mut gt, inst, p);
+            add_pedals(&mut gt, inst);
+            let mut notes = inst.notes.clone();
+            sort_notes_by_onset(&mut notes);
+            add_notes(&mut gt, &notes, p);
             if let Some(b) = &beats {
                 gt.score.beats = b.clone();
             }

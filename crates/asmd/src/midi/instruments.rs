@@ -14,7 +14,7 @@
 //!   straggler afterwards appear in every instrument sharing it. We model the sharing
 //!   with list ids.
 
-use super::smf::{Event, Track};
+use super::smf::Event;
 use super::tempo::TempoMap;
 use super::{ControlChange, Instrument, Note};
 
@@ -34,164 +34,190 @@ struct Lists {
     bend: usize,
 }
 
-#[derive(Default)]
-struct Arena {
-    cc: Vec<Vec<ControlChange>>,
-    bend: Vec<Vec<f64>>,
+/// Builds instruments from the events of each track, as they are decoded.
+pub(crate) struct Loader {
+    cc_lists: Vec<Vec<ControlChange>>,
+    bend_lists: Vec<Vec<f64>>,
+    built: Vec<Building>,
+    /// Open notes per (channel, pitch): (start tick, start time, velocity).
+    open: Vec<Vec<(u64, f64, u8)>>,
+    // per track:
+    track: usize,
+    program: [u8; 16],
+    /// Instrument index per (program, channel) of the current track.
+    by_program: Vec<Option<usize>>,
+    stragglers: [Option<Lists>; 16],
+    /// Tempo segment of the previous event (ticks only grow inside a track).
+    seg: usize,
+    /// Capacity hint for new note and controller lists (from the chunk size).
+    hint: usize,
 }
 
-impl Arena {
-    fn new_lists(&mut self) -> Lists {
-        self.cc.push(Vec::new());
-        self.bend.push(Vec::new());
-        Lists {
-            cc: self.cc.len() - 1,
-            bend: self.bend.len() - 1,
+impl Loader {
+    pub(crate) fn new() -> Self {
+        Loader {
+            cc_lists: Vec::new(),
+            bend_lists: Vec::new(),
+            built: Vec::new(),
+            open: vec![Vec::new(); 16 * 128],
+            track: 0,
+            program: [0; 16],
+            by_program: vec![None; 128 * 16],
+            stragglers: [None; 16],
+            seg: 0,
+            hint: 0,
         }
     }
-}
 
-/// Group the notes and controllers of all tracks into instruments.
-pub(crate) fn load(tracks: &[Track], tempo: &TempoMap) -> Vec<Instrument> {
-    let mut arena = Arena::default();
-    let mut built: Vec<Building> = Vec::new();
-    // open notes per (channel, pitch): (start tick, velocity)
-    let mut open: Vec<Vec<(u64, u8)>> = vec![Vec::new(); 16 * 128];
-    for (track_idx, track) in tracks.iter().enumerate() {
-        for v in open.iter_mut() {
-            v.clear();
+    /// A new track: programs back to 0, no open note, no straggler.
+    pub(crate) fn track_start(&mut self, index: usize, chunk_len: usize) {
+        self.track = index;
+        // a note takes two events of 3-4 bytes; capped so that a huge chunk with few
+        // notes cannot reserve much
+        self.hint = (chunk_len / 8).min(1 << 16);
+        self.program = [0; 16];
+        self.by_program.iter_mut().for_each(|x| *x = None);
+        self.stragglers = [None; 16];
+        self.open.iter_mut().for_each(Vec::clear);
+        self.seg = 0;
+    }
+
+    fn new_lists(&mut self) -> Lists {
+        self.cc_lists.push(Vec::with_capacity(self.hint / 2));
+        self.bend_lists.push(Vec::new());
+        Lists {
+            cc: self.cc_lists.len() - 1,
+            bend: self.bend_lists.len() - 1,
         }
-        let mut program = [0u8; 16];
-        // instrument index per (program, channel) of this track
-        let mut by_program: Vec<Option<usize>> = vec![None; 128 * 16];
-        let mut stragglers: [Option<Lists>; 16] = [None; 16];
+    }
 
-        // pretty_midi's __get_instrument with create_new = False: the lists to append to.
-        let lists_for = |prog: u8,
-                         ch: u8,
-                         by_program: &Vec<Option<usize>>,
-                         stragglers: &mut [Option<Lists>; 16],
-                         arena: &mut Arena,
-                         built: &Vec<Building>|
-         -> Lists {
-            if let Some(i) = by_program[usize::from(prog) * 16 + usize::from(ch)] {
-                return Lists {
-                    cc: built[i].cc_list,
-                    bend: built[i].bend_list,
-                };
-            }
-            if let Some(l) = stragglers[usize::from(ch)] {
-                return l;
-            }
-            let l = arena.new_lists();
-            stragglers[usize::from(ch)] = Some(l);
-            l
+    /// pretty_midi's `__get_instrument(..., create_new=False)`: the lists to append to.
+    fn lists_for(&mut self, channel: u8) -> Lists {
+        let prog = self.program[usize::from(channel)];
+        if let Some(i) = self.by_program[usize::from(prog) * 16 + usize::from(channel)] {
+            return Lists {
+                cc: self.built[i].cc_list,
+                bend: self.built[i].bend_list,
+            };
+        }
+        if let Some(l) = self.stragglers[usize::from(channel)] {
+            return l;
+        }
+        let l = self.new_lists();
+        self.stragglers[usize::from(channel)] = Some(l);
+        l
+    }
+
+    /// pretty_midi's `__get_instrument(..., create_new=True)`.
+    fn instrument_for(&mut self, channel: u8) -> usize {
+        let prog = self.program[usize::from(channel)];
+        let key = usize::from(prog) * 16 + usize::from(channel);
+        if let Some(i) = self.by_program[key] {
+            return i;
+        }
+        let lists = match self.stragglers[usize::from(channel)] {
+            Some(l) => l,
+            None => self.new_lists(),
         };
+        self.built.push(Building {
+            program: prog,
+            channel,
+            track: self.track,
+            notes: Vec::with_capacity(self.hint),
+            cc_list: lists.cc,
+            bend_list: lists.bend,
+        });
+        self.by_program[key] = Some(self.built.len() - 1);
+        self.built.len() - 1
+    }
 
-        for &(tick, ev) in &track.events {
-            match ev {
-                Event::Program {
-                    channel,
-                    program: p,
-                } => program[usize::from(channel)] = p,
-                Event::NoteOn {
-                    channel,
-                    key,
-                    velocity,
-                } => open[usize::from(channel) * 128 + usize::from(key)].push((tick, velocity)),
-                Event::NoteOff { channel, key } => {
-                    let slot = &mut open[usize::from(channel) * 128 + usize::from(key)];
-                    if slot.is_empty() {
-                        continue; // spurious note-off
-                    }
-                    let end = tempo.tick_to_time(tick);
-                    let prog = program[usize::from(channel)];
-                    let mut closed_any = false;
-                    for &(start_tick, velocity) in slot.iter() {
-                        if start_tick == tick {
-                            continue;
-                        }
-                        closed_any = true;
-                        let key_idx = usize::from(prog) * 16 + usize::from(channel);
-                        let inst = match by_program[key_idx] {
-                            Some(i) => i,
-                            None => {
-                                let lists = stragglers[usize::from(channel)]
-                                    .unwrap_or_else(|| arena.new_lists());
-                                built.push(Building {
-                                    program: prog,
-                                    channel,
-                                    track: track_idx,
-                                    notes: Vec::new(),
-                                    cc_list: lists.cc,
-                                    bend_list: lists.bend,
-                                });
-                                by_program[key_idx] = Some(built.len() - 1);
-                                built.len() - 1
-                            }
-                        };
-                        built[inst].notes.push(Note {
-                            pitch: key,
-                            velocity,
-                            start: tempo.tick_to_time(start_tick),
-                            end,
-                        });
-                    }
-                    let has_same_tick = slot.iter().any(|&(s, _)| s == tick);
-                    if closed_any && has_same_tick {
-                        slot.retain(|&(s, _)| s == tick);
-                    } else {
-                        slot.clear();
-                    }
+    /// One channel event of the current track.
+    #[inline]
+    pub(crate) fn event(&mut self, tick: u64, ev: Event, tempo: &TempoMap) {
+        match ev {
+            Event::Program { channel, program } => self.program[usize::from(channel)] = program,
+            Event::NoteOn {
+                channel,
+                key,
+                velocity,
+            } => {
+                let t = tempo.time_from(&mut self.seg, tick);
+                self.open[usize::from(channel) * 128 + usize::from(key)].push((tick, t, velocity));
+            }
+            Event::NoteOff { channel, key } => {
+                let k = usize::from(channel) * 128 + usize::from(key);
+                if self.open[k].is_empty() {
+                    return; // spurious note-off
                 }
-                Event::PitchBend { channel } => {
-                    let l = lists_for(
-                        program[usize::from(channel)],
-                        channel,
-                        &by_program,
-                        &mut stragglers,
-                        &mut arena,
-                        &built,
-                    );
-                    arena.bend[l.bend].push(tempo.tick_to_time(tick));
-                }
-                Event::Control {
-                    channel,
-                    control,
-                    value,
-                } => {
-                    let l = lists_for(
-                        program[usize::from(channel)],
-                        channel,
-                        &by_program,
-                        &mut stragglers,
-                        &mut arena,
-                        &built,
-                    );
-                    arena.cc[l.cc].push(ControlChange {
-                        number: control,
-                        value,
-                        time: tempo.tick_to_time(tick),
+                let end = tempo.time_from(&mut self.seg, tick);
+                let mut slot = std::mem::take(&mut self.open[k]);
+                let mut closed_any = false;
+                let mut kept_any = false;
+                for &(start_tick, start, velocity) in &slot {
+                    if start_tick == tick {
+                        kept_any = true;
+                        continue;
+                    }
+                    closed_any = true;
+                    let inst = self.instrument_for(channel);
+                    self.built[inst].notes.push(Note {
+                        pitch: key,
+                        velocity,
+                        start,
+                        end,
                     });
                 }
-                _ => {}
+                if closed_any && kept_any {
+                    slot.retain(|&(s, _, _)| s == tick);
+                } else {
+                    slot.clear();
+                }
+                self.open[k] = slot;
             }
+            Event::PitchBend { channel } => {
+                let l = self.lists_for(channel);
+                let t = tempo.time_from(&mut self.seg, tick);
+                self.bend_lists[l.bend].push(t);
+            }
+            Event::Control {
+                channel,
+                control,
+                value,
+            } => {
+                let l = self.lists_for(channel);
+                let time = tempo.time_from(&mut self.seg, tick);
+                self.cc_lists[l.cc].push(ControlChange {
+                    number: control,
+                    value,
+                    time,
+                });
+            }
+            _ => {}
         }
     }
-    let shared_cc = count_uses(built.iter().map(|b| b.cc_list), arena.cc.len());
-    let shared_bend = count_uses(built.iter().map(|b| b.bend_list), arena.bend.len());
-    built
-        .into_iter()
-        .map(|b| Instrument {
-            program: b.program,
-            channel: b.channel,
-            track: b.track,
-            is_drum: b.channel == 9,
-            notes: b.notes,
-            control_changes: take_or_clone(&mut arena.cc, b.cc_list, &shared_cc),
-            pitch_bend_times: take_or_clone(&mut arena.bend, b.bend_list, &shared_bend),
-        })
-        .collect()
+
+    /// The instruments, in creation order; lists shared by several instruments are
+    /// copied into each.
+    pub(crate) fn finish(mut self) -> Vec<Instrument> {
+        let shared_cc = count_uses(self.built.iter().map(|b| b.cc_list), self.cc_lists.len());
+        let shared_bend = count_uses(
+            self.built.iter().map(|b| b.bend_list),
+            self.bend_lists.len(),
+        );
+        let built = std::mem::take(&mut self.built);
+        built
+            .into_iter()
+            .map(|b| Instrument {
+                program: b.program,
+                channel: b.channel,
+                track: b.track,
+                is_drum: b.channel == 9,
+                notes: b.notes,
+                control_changes: take_or_clone(&mut self.cc_lists, b.cc_list, &shared_cc),
+                pitch_bend_times: take_or_clone(&mut self.bend_lists, b.bend_list, &shared_bend),
+            })
+            .collect()
+    }
 }
 
 fn count_uses(ids: impl Iterator<Item = usize>, n: usize) -> Vec<usize> {

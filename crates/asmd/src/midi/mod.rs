@@ -121,14 +121,18 @@ impl MidiFile {
     /// Interpret MIDI bytes; `origin` names the file in errors.
     pub fn parse(bytes: &[u8], origin: impl AsRef<Path>) -> Result<MidiFile> {
         let origin = origin.as_ref();
-        let smf = smf::parse(bytes, origin)?;
-        let max_tick = smf
-            .tracks
-            .iter()
-            .filter_map(|t| t.last_tick)
-            .max()
-            .unwrap_or(0)
-            .saturating_add(1);
+        // the resolution is read first so that the tempo map is right from the first event
+        let mut b = Builder {
+            tempo: TempoMap::new(smf::resolution(bytes)),
+            loader: instruments::Loader::new(),
+            time_signatures: Vec::new(),
+            meta_end: None,
+            max_tick: None,
+            track: 0,
+            seg: 0,
+        };
+        smf::parse(bytes, origin, &mut b)?;
+        let max_tick = b.max_tick.unwrap_or(0).saturating_add(1);
         if max_tick > MAX_TICK {
             return Err(Error::format(
                 origin,
@@ -139,48 +143,11 @@ impl MidiFile {
                 ),
             ));
         }
-        let track0 = smf
-            .tracks
-            .first()
-            .map(|t| t.events.as_slice())
-            .unwrap_or(&[]);
-        let tempo = TempoMap::new(
-            smf.resolution,
-            track0.iter().filter_map(|&(tick, e)| match e {
-                smf::Event::Tempo(t) => Some((tick, t)),
-                _ => None,
-            }),
-        );
-        let mut time_signatures = Vec::new();
-        let mut meta_end: Option<f64> = None;
-        let mut bump = |t: f64| meta_end = Some(meta_end.map_or(t, |m: f64| m.max(t)));
-        for &(tick, e) in track0 {
-            match e {
-                smf::Event::TimeSignature {
-                    numerator,
-                    denominator_pow,
-                } => time_signatures.push(TimeSignature {
-                    numerator,
-                    denominator_pow,
-                    time: tempo.tick_to_time(tick),
-                }),
-                smf::Event::KeySignature => bump(tempo.tick_to_time(tick)),
-                _ => {}
-            }
-        }
-        for t in &smf.tracks {
-            for &(tick, e) in &t.events {
-                if e == smf::Event::TimedText {
-                    bump(tempo.tick_to_time(tick));
-                }
-            }
-        }
-        let instruments = instruments::load(&smf.tracks, &tempo);
         Ok(MidiFile {
-            instruments,
-            time_signatures,
-            tempo,
-            meta_end,
+            instruments: b.loader.finish(),
+            time_signatures: b.time_signatures,
+            tempo: b.tempo,
+            meta_end: b.meta_end,
         })
     }
 
@@ -211,5 +178,73 @@ impl MidiFile {
     /// Tempo changes as `(time in seconds, quarter notes per minute)`.
     pub fn tempo_changes(&self) -> Vec<(f64, f64)> {
         self.tempo.tempo_changes()
+    }
+}
+
+/// Collects a file's tempo map, signatures and instruments while it is decoded, in one
+/// pass. Times of events are computed as they arrive: tempo events only come from track
+/// 0, which is decoded first, and a tempo change at tick T never changes the time of a
+/// tick <= T (each segment starts where the previous one ends), so the times equal those
+/// of the finished map.
+struct Builder {
+    tempo: TempoMap,
+    loader: instruments::Loader,
+    time_signatures: Vec<TimeSignature>,
+    meta_end: Option<f64>,
+    max_tick: Option<u64>,
+    track: usize,
+    seg: usize,
+}
+
+impl Builder {
+    fn bump(&mut self, t: f64) {
+        self.meta_end = Some(self.meta_end.map_or(t, |m| m.max(t)));
+    }
+}
+
+impl smf::Sink for Builder {
+    fn track_start(&mut self, index: usize, chunk_len: usize) {
+        self.track = index;
+        self.seg = 0;
+        self.loader.track_start(index, chunk_len);
+    }
+
+    #[inline]
+    fn event(&mut self, tick: u64, event: smf::Event) {
+        use smf::Event as E;
+        match event {
+            E::NoteOn { .. }
+            | E::NoteOff { .. }
+            | E::Control { .. }
+            | E::Program { .. }
+            | E::PitchBend { .. } => self.loader.event(tick, event, &self.tempo),
+            E::Tempo(t) if self.track == 0 => self.tempo.tempo_event(tick, t),
+            E::TimeSignature {
+                numerator,
+                denominator_pow,
+            } if self.track == 0 => {
+                let time = self.tempo.time_from(&mut self.seg, tick);
+                self.time_signatures.push(TimeSignature {
+                    numerator,
+                    denominator_pow,
+                    time,
+                });
+            }
+            E::KeySignature if self.track == 0 => {
+                let t = self.tempo.time_from(&mut self.seg, tick);
+                self.bump(t);
+            }
+            E::TimedText => {
+                let t = self.tempo.time_from(&mut self.seg, tick);
+                self.bump(t);
+            }
+            _ => {}
+        }
+    }
+
+    fn track_end(&mut self, last_tick: Option<u64>) {
+        if let Some(t) = last_tick {
+            self.max_tick = Some(self.max_tick.map_or(t, |m| m.max(t)));
+        }
     }
 }

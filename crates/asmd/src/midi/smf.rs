@@ -21,6 +21,9 @@ use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Internal result: errors are boxed so that the byte-level hot paths stay small.
+type PResult<T> = std::result::Result<T, Box<Error>>;
+
 /// Largest payload mido agrees to read for one event (`MAX_MESSAGE_LENGTH`).
 const MAX_MESSAGE_LENGTH: u64 = 1_000_000;
 
@@ -47,19 +50,15 @@ pub(crate) enum Event {
     TimedText,
 }
 
-/// One track: its kept events with absolute ticks, and the tick of its last event.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Track {
-    pub events: Vec<(u64, Event)>,
-    /// Absolute tick of the last event of any kind (`None` for an empty chunk).
-    pub last_tick: Option<u64>,
-}
-
-/// A parsed file: ticks per quarter note and the declared tracks.
-#[derive(Debug, Clone)]
-pub(crate) struct Smf {
-    pub resolution: u16,
-    pub tracks: Vec<Track>,
+/// Receives the events of a file as they are decoded, track after track.
+pub(crate) trait Sink {
+    /// Track `index` starts.
+    fn track_start(&mut self, index: usize, chunk_len: usize);
+    /// A kept event at absolute `tick` of the current track.
+    fn event(&mut self, tick: u64, event: Event);
+    /// The current track ended; `last_tick` is the tick of its last event of any kind
+    /// (`None` for an empty chunk).
+    fn track_end(&mut self, last_tick: Option<u64>);
 }
 
 struct Reader<'a> {
@@ -72,15 +71,19 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn err(&self, at: usize, problem: impl Into<String>) -> Error {
+    #[cold]
+    #[inline(never)]
+    fn err(&self, at: usize, problem: impl Into<String>) -> Box<Error> {
         let loc = match self.track {
             Some(t) => format!("byte {at} (track {t})"),
             None => format!("byte {at}"),
         };
-        Error::format(self.path, loc, problem)
+        Box::new(Error::format(self.path, loc, problem))
     }
 
-    fn eof(&self, what: &str) -> Error {
+    #[cold]
+    #[inline(never)]
+    fn eof(&self, what: &str) -> Box<Error> {
         match self.track {
             Some(_) => self.err(
                 self.pos,
@@ -93,7 +96,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn u8(&mut self, what: &str) -> Result<u8> {
+    #[inline]
+    fn u8(&mut self, what: &str) -> PResult<u8> {
         match self.bytes.get(self.pos) {
             Some(&b) => {
                 self.pos += 1;
@@ -103,7 +107,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8]> {
+    fn take(&mut self, n: u64, what: &str) -> PResult<&'a [u8]> {
         let start = self.pos;
         if n > MAX_MESSAGE_LENGTH {
             return Err(self.err(
@@ -126,7 +130,20 @@ impl<'a> Reader<'a> {
 
     /// A variable-length quantity (mido reads any number of bytes; more than 8 cannot be
     /// a real file and would overflow).
-    fn varint(&mut self, what: &str) -> Result<u64> {
+    #[inline(always)]
+    fn varint(&mut self, what: &str) -> PResult<u64> {
+        // one-byte numbers (most delta times) first
+        if let Some(&b) = self.bytes.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_long(what)
+    }
+
+    #[inline(never)]
+    fn varint_long(&mut self, what: &str) -> PResult<u64> {
         let start = self.pos;
         let mut value: u64 = 0;
         for _ in 0..8 {
@@ -143,8 +160,29 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Parse a whole file. `path` only names the file in errors.
-pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Smf> {
+/// The ticks per quarter note of a file (1 when the header cannot say; the full parse
+/// then reports the problem).
+pub(crate) fn resolution(bytes: &[u8]) -> u16 {
+    match bytes.get(12..14) {
+        Some(b) if bytes.starts_with(b"MThd") => {
+            let d = i16::from_be_bytes([b[0], b[1]]);
+            if d > 0 {
+                d as u16
+            } else {
+                1
+            }
+        }
+        _ => 1,
+    }
+}
+
+/// Parse a whole file, handing every kept event to `sink`; returns the resolution
+/// (ticks per quarter note). `path` only names the file in errors.
+pub(crate) fn parse(bytes: &[u8], path: &Path, sink: &mut impl Sink) -> Result<u16> {
+    parse_inner(bytes, path, sink).map_err(|e| *e)
+}
+
+fn parse_inner(bytes: &[u8], path: &Path, sink: &mut impl Sink) -> PResult<u16> {
     let mut r = Reader {
         bytes,
         pos: 0,
@@ -173,12 +211,12 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Smf> {
     let n_tracks = i16::from_be_bytes([header[2], header[3]]);
     let division = i16::from_be_bytes([header[4], header[5]]);
     if division < 0 {
-        return Err(Error::new(
+        return Err(Box::new(Error::new(
             ErrorKind::Unsupported,
             "SMPTE time division (frames per second) is not supported; pretty_midi cannot read it either",
         )
         .with_file(path)
-        .at("byte 12 (header)"));
+        .at("byte 12 (header)")));
     }
     if division == 0 {
         return Err(r.err(12, "time division is 0 ticks per quarter note"));
@@ -186,7 +224,6 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Smf> {
     if n_tracks <= 0 {
         return Err(r.err(10, format!("the header declares {n_tracks} tracks")));
     }
-    let mut tracks = Vec::with_capacity(n_tracks as usize);
     for t in 0..n_tracks as usize {
         r.track = Some(t);
         let at = r.pos;
@@ -212,20 +249,19 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Smf> {
         let size = be_u32(&bytes[at + 4..at + 8]) as usize;
         r.pos = at + 8;
         r.chunk_end = r.pos + size;
-        tracks.push(read_track(&mut r)?);
+        sink.track_start(t, size);
+        let last_tick = read_track(&mut r, sink)?;
+        sink.track_end(last_tick);
     }
-    Ok(Smf {
-        resolution: division as u16,
-        tracks,
-    })
+    Ok(division as u16)
 }
 
 fn be_u32(b: &[u8]) -> u32 {
     b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
 }
 
-fn read_track(r: &mut Reader) -> Result<Track> {
-    let mut track = Track::default();
+fn read_track(r: &mut Reader, sink: &mut impl Sink) -> PResult<Option<u64>> {
+    let mut last_tick = None;
     let mut tick: u64 = 0;
     let mut last_status: Option<u8> = None;
     while r.pos != r.chunk_end {
@@ -240,8 +276,16 @@ fn read_track(r: &mut Reader) -> Result<Track> {
         }
         let delta = r.varint("a delta time")?;
         tick = tick.saturating_add(delta);
-        track.last_tick = Some(tick);
+        last_tick = Some(tick);
         let status_at = r.pos;
+        if let Some((e, next)) = fast_channel_message(r.bytes, r.pos, &mut last_status) {
+            // the common case: a complete, valid channel voice message
+            r.pos = next;
+            if let Some(e) = e {
+                sink.event(tick, e);
+            }
+            continue;
+        }
         let first = r.u8("a status byte")?;
         let (status, peek) = if first < 0x80 {
             match last_status {
@@ -272,10 +316,70 @@ fn read_track(r: &mut Reader) -> Result<Track> {
             _ => read_message(r, status, peek, status_at)?,
         };
         if let Some(e) = event {
-            track.events.push((tick, e));
+            sink.event(tick, e);
         }
     }
-    Ok(track)
+    Ok(last_tick)
+}
+
+/// Decode a channel voice message at `pos` (explicit or running status) when it is
+/// complete and valid; anything else (meta, sysex, system, errors) returns `None` and
+/// goes through the general path, which reports errors.
+#[inline(always)]
+fn fast_channel_message(
+    bytes: &[u8],
+    pos: usize,
+    last_status: &mut Option<u8>,
+) -> Option<(Option<Event>, usize)> {
+    let first = *bytes.get(pos)?;
+    let (status, d0, at) = if first < 0x80 {
+        let s = (*last_status)?;
+        if !(0x80..0xf0).contains(&s) {
+            return None;
+        }
+        (s, first, pos + 1)
+    } else if first < 0xf0 {
+        let d0 = *bytes.get(pos + 1)?;
+        if d0 > 127 {
+            return None;
+        }
+        (first, d0, pos + 2)
+    } else {
+        return None;
+    };
+    let channel = status & 0x0f;
+    let kind = status & 0xf0;
+    let (e, next) = if kind == 0xc0 || kind == 0xd0 {
+        let e = (kind == 0xc0).then_some(Event::Program {
+            channel,
+            program: d0,
+        });
+        (e, at)
+    } else {
+        let d1 = *bytes.get(at)?;
+        if d1 > 127 {
+            return None;
+        }
+        let e = match kind {
+            0x80 => Some(Event::NoteOff { channel, key: d0 }),
+            0x90 if d1 == 0 => Some(Event::NoteOff { channel, key: d0 }),
+            0x90 => Some(Event::NoteOn {
+                channel,
+                key: d0,
+                velocity: d1,
+            }),
+            0xb0 => Some(Event::Control {
+                channel,
+                control: d0,
+                value: d1,
+            }),
+            0xe0 => Some(Event::PitchBend { channel }),
+            _ => None,
+        };
+        (e, at + 1)
+    };
+    *last_status = Some(status);
+    Some((e, next))
 }
 
 fn message_length(status: u8) -> Option<usize> {
@@ -294,7 +398,7 @@ fn read_message(
     status: u8,
     peek: Option<u8>,
     status_at: usize,
-) -> Result<Option<Event>> {
+) -> PResult<Option<Event>> {
     let len = message_length(status)
         .ok_or_else(|| r.err(status_at, format!("undefined status byte 0x{status:02x}")))?;
     let mut data = [0u8; 2];
@@ -350,7 +454,7 @@ fn read_message(
     })
 }
 
-fn read_meta(r: &mut Reader) -> Result<Option<Event>> {
+fn read_meta(r: &mut Reader) -> PResult<Option<Event>> {
     let at = r.pos;
     let kind = r.u8("a meta event type")?;
     let len = r.varint("a meta event length")?;
@@ -394,6 +498,18 @@ fn read_meta(r: &mut Reader) -> Result<Option<Event>> {
 mod tests {
     use super::*;
 
+    #[derive(Default)]
+    struct Collect(Vec<Vec<(u64, Event)>>);
+    impl Sink for Collect {
+        fn track_start(&mut self, _: usize, _: usize) {
+            self.0.push(Vec::new());
+        }
+        fn event(&mut self, tick: u64, e: Event) {
+            self.0.last_mut().unwrap().push((tick, e));
+        }
+        fn track_end(&mut self, _: Option<u64>) {}
+    }
+
     fn file(tracks: &[&[u8]]) -> Vec<u8> {
         let mut v = b"MThd\0\0\0\x06\0\x01".to_vec();
         v.extend_from_slice(&(tracks.len() as u16).to_be_bytes());
@@ -410,8 +526,9 @@ mod tests {
     fn running_status_survives_meta_events() {
         // note on, meta text, running-status note on (vel 0 = off)
         let t: &[u8] = &[0, 0x90, 60, 100, 0, 0xff, 0x01, 1, b'x', 10, 60, 0];
-        let smf = parse(&file(&[t]), Path::new("m.mid")).unwrap();
-        let ev = &smf.tracks[0].events;
+        let mut c = Collect::default();
+        parse(&file(&[t]), Path::new("m.mid"), &mut c).unwrap();
+        let ev = &c.0[0];
         assert_eq!(ev.len(), 3);
         assert_eq!(
             ev[2],
@@ -428,7 +545,7 @@ mod tests {
     #[test]
     fn errors_name_offsets() {
         let t: &[u8] = &[0, 60, 100];
-        let e = parse(&file(&[t]), Path::new("m.mid")).unwrap_err();
+        let e = parse(&file(&[t]), Path::new("m.mid"), &mut Collect::default()).unwrap_err();
         assert!(e.to_string().contains("byte 23 (track 0)"), "{e}");
         assert!(e.message().contains("running status"));
     }

@@ -26,38 +26,58 @@ pub struct TempoMap {
 }
 
 impl TempoMap {
-    /// Build the map from the `(tick, microseconds per quarter)` tempo events of track 0,
-    /// in file order, for a file with `resolution` ticks per quarter note.
-    pub(crate) fn new(resolution: u16, tempos: impl IntoIterator<Item = (u64, u32)>) -> Self {
-        let res = f64::from(resolution);
-        // pretty_midi: 60.0/(120.0*resolution) by default, then 60.0/((6e7/tempo)*resolution)
-        let mut scales: Vec<(u64, f64)> = vec![(0, 60.0 / (120.0 * res))];
-        for (tick, tempo) in tempos {
-            let scale = 60.0 / ((6e7 / f64::from(tempo)) * res);
-            if tick == 0 {
-                scales = vec![(0, scale)];
-            } else if let Some(&(_, last)) = scales.last() {
-                if scale != last {
-                    scales.push((tick, scale));
-                }
-            }
-        }
-        let mut segments = Vec::with_capacity(scales.len());
-        let mut last_end = 0.0f64;
-        for (i, &(tick, scale)) in scales.iter().enumerate() {
-            segments.push(Segment {
-                tick,
-                scale,
-                start: last_end,
-            });
-            if let Some(&(next_tick, _)) = scales.get(i + 1) {
-                last_end = segments[i].start + scale * ((next_tick - tick) as f64);
-            }
-        }
+    /// The map before any tempo event: 120 BPM from tick 0.
+    pub(crate) fn new(resolution: u16) -> Self {
+        let scale = 60.0 / (120.0 * f64::from(resolution));
         TempoMap {
             resolution,
-            segments,
+            segments: vec![Segment {
+                tick: 0,
+                scale,
+                start: 0.0,
+            }],
         }
+    }
+
+    /// Apply a tempo event of track 0 (`tempo` microseconds per quarter note at `tick`);
+    /// events must come in file order. pretty_midi's rules: a tempo at tick 0 replaces
+    /// the default, a tempo whose seconds-per-tick equals the previous one is ignored,
+    /// and each segment starts at the time the previous segment gives its first tick
+    /// (so times already computed for earlier ticks stay valid).
+    pub(crate) fn tempo_event(&mut self, tick: u64, tempo: u32) {
+        let res = f64::from(self.resolution);
+        let scale = 60.0 / ((6e7 / f64::from(tempo)) * res);
+        if tick == 0 {
+            self.segments = vec![Segment {
+                tick: 0,
+                scale,
+                start: 0.0,
+            }];
+            return;
+        }
+        let Some(last) = self.segments.last().copied() else {
+            return;
+        };
+        if scale != last.scale {
+            self.segments.push(Segment {
+                tick,
+                scale,
+                start: last.start + last.scale * ((tick - last.tick) as i64 as f64),
+            });
+        }
+    }
+
+    /// Build a map from `(tick, microseconds per quarter)` events (tests, tools).
+    #[cfg(test)]
+    pub(crate) fn from_events(
+        resolution: u16,
+        tempos: impl IntoIterator<Item = (u64, u32)>,
+    ) -> Self {
+        let mut m = TempoMap::new(resolution);
+        for (tick, tempo) in tempos {
+            m.tempo_event(tick, tempo);
+        }
+        m
     }
 
     /// Seconds at `tick`, exactly as pretty_midi's `tick_to_time` table holds it.
@@ -65,7 +85,23 @@ impl TempoMap {
         let i = self.segments.partition_point(|s| s.tick <= tick);
         // segments[0].tick == 0, so i >= 1
         let s = &self.segments[i.saturating_sub(1)];
-        s.start + s.scale * ((tick - s.tick) as f64)
+        // ticks are below 10^7 here, so the i64 conversion is exact (as numpy's int64)
+        s.start + s.scale * ((tick - s.tick) as i64 as f64)
+    }
+
+    /// Seconds at `tick` for non-decreasing ticks: `seg` remembers the segment of the
+    /// previous call, so no search is needed. Same values as [`TempoMap::tick_to_time`].
+    #[inline]
+    pub(crate) fn time_from(&self, seg: &mut usize, tick: u64) -> f64 {
+        let segs = &self.segments;
+        if *seg >= segs.len() {
+            *seg = 0;
+        }
+        while *seg + 1 < segs.len() && segs[*seg + 1].tick <= tick {
+            *seg += 1;
+        }
+        let s = &segs[*seg];
+        s.start + s.scale * ((tick - s.tick) as i64 as f64)
     }
 
     /// Ticks per quarter note.
@@ -186,13 +222,13 @@ mod tests {
 
     #[test]
     fn default_tempo_is_120_bpm() {
-        let m = TempoMap::new(480, []);
+        let m = TempoMap::new(480);
         assert_eq!(m.tick_to_time(960), 1.0);
     }
 
     #[test]
     fn repeated_tempo_is_ignored_and_segments_chain() {
-        let m = TempoMap::new(100, [(0, 1_000_000), (100, 1_000_000), (200, 500_000)]);
+        let m = TempoMap::from_events(100, [(0, 1_000_000), (100, 1_000_000), (200, 500_000)]);
         assert_eq!(m.segments.len(), 2);
         assert_eq!(m.tick_to_time(200), 2.0);
         assert_eq!(m.tick_to_time(300), 2.5);
@@ -201,7 +237,7 @@ mod tests {
 
     #[test]
     fn beats_follow_time_signatures() {
-        let m = TempoMap::new(100, []);
+        let m = TempoMap::new(100);
         let ts = [TimeSignature {
             numerator: 6,
             denominator_pow: 3,
