@@ -58,8 +58,24 @@ impl MidiParams {
     }
 }
 
-fn add_pedals(gt: &mut GroundTruth, inst: &Instrument) {
-    for cc in &inst.control_changes {
+fn add_pedals<'a>(gt: &mut GroundTruth, instruments: impl Iterator<Item = &'a Instrument> + Clone) {
+    let mut counts = [0usize; 3];
+    for cc in instruments.clone().flat_map(|i| &i.control_changes) {
+        match cc.number {
+            64 => counts[0] += 1,
+            66 => counts[1] += 1,
+            67 => counts[2] += 1,
+            _ => {}
+        }
+    }
+    for (pedal, n) in [&mut gt.sustain, &mut gt.sostenuto, &mut gt.soft]
+        .into_iter()
+        .zip(counts)
+    {
+        pedal.times.reserve(n);
+        pedal.values.reserve(n);
+    }
+    for cc in instruments.flat_map(|i| &i.control_changes) {
         let pedal = match cc.number {
             64 => &mut gt.sustain,
             66 => &mut gt.sostenuto,
@@ -133,36 +149,68 @@ fn finish(gt: &mut GroundTruth, p: &MidiParams) {
 
 /// Convert a parsed MIDI file.
 pub fn from_midi_file(midi: &MidiFile, p: &MidiParams) -> Vec<GroundTruth> {
-    let beats = if p.beats && p.alignment == Some(ScoreType::Score) {
+    let beats = beats_of(midi, p);
+    let notes = midi.instruments.iter().map(|i| i.notes.clone()).collect();
+    convert_notes(midi, notes, beats, p)
+}
+
+/// Convert a parsed MIDI file, consuming it (no copy of the notes).
+pub fn from_midi_owned(mut midi: MidiFile, p: &MidiParams) -> Vec<GroundTruth> {
+    let beats = beats_of(&midi, p); // needs the notes (end time)
+    let notes = midi
+        .instruments
+        .iter_mut()
+        .map(|i| std::mem::take(&mut i.notes))
+        .collect();
+    convert_notes(&midi, notes, beats, p)
+}
+
+/// `score.beats` when asked for: pretty_midi's `get_beats()`, sorted.
+fn beats_of(midi: &MidiFile, p: &MidiParams) -> Option<Vec<f64>> {
+    if p.beats && p.alignment == Some(ScoreType::Score) {
         let mut b = midi.beats();
         b.sort_by(f64::total_cmp);
         Some(b)
     } else {
         None
-    };
+    }
+}
+
+/// `instruments[i]` holds the notes of `midi.instruments[i]` (taken out of it).
+fn convert_notes(
+    midi: &MidiFile,
+    mut instruments: Vec<Vec<Note>>,
+    beats: Option<Vec<f64>>,
+    p: &MidiParams,
+) -> Vec<GroundTruth> {
     let mut out = Vec::new();
     if p.merge {
         let mut gt = GroundTruth::default();
-        // notes of all instruments in pretty_midi's order, sorted stably by onset here
-        // (cheaper than sorting the columns afterwards; same order)
-        let mut notes: Vec<Note> =
-            Vec::with_capacity(midi.instruments.iter().map(|i| i.notes.len()).sum());
-        for inst in &midi.instruments {
-            add_pedals(&mut gt, inst);
-            notes.extend_from_slice(&inst.notes);
-            if let Some(b) = &beats {
-                gt.score.beats = b.clone();
+        add_pedals(&mut gt, midi.instruments.iter());
+        if let Some(b) = beats {
+            if !midi.instruments.is_empty() {
+                gt.score.beats = b;
             }
+        }
+        // notes of all instruments in pretty_midi's order, sorted stably by onset here
+        // (cheaper than sorting the columns afterwards; same order); the first
+        // instrument's list is reused when the file is ours to consume
+        let mut notes = match instruments.first_mut() {
+            Some(first) => std::mem::take(first),
+            None => Vec::new(),
+        };
+        notes.reserve(instruments.iter().skip(1).map(Vec::len).sum());
+        for other in instruments.iter().skip(1) {
+            notes.extend_from_slice(other);
         }
         sort_notes_by_onset(&mut notes);
         add_notes(&mut gt, &notes, p);
         finish(&mut gt, p);
         out.push(gt);
     } else {
-        for inst in &midi.instruments {
+        for (inst, mut notes) in midi.instruments.iter().zip(instruments) {
             let mut gt = GroundTruth::default();
-            add_pedals(&mut gt, inst);
-            let mut notes = inst.notes.clone();
+            add_pedals(&mut gt, std::iter::once(inst));
             sort_notes_by_onset(&mut notes);
             add_notes(&mut gt, &notes, p);
             if let Some(b) = &beats {
@@ -179,5 +227,5 @@ pub fn from_midi_file(midi: &MidiFile, p: &MidiParams) -> Vec<GroundTruth> {
 pub fn from_midi(path: &Path, params: &Map<String, Value>) -> Result<ConverterOutput> {
     let p = MidiParams::parse(params)?;
     let midi = MidiFile::read(path)?;
-    Ok(Some(from_midi_file(&midi, &p)))
+    Ok(Some(from_midi_owned(midi, &p)))
 }

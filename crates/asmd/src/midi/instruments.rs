@@ -14,7 +14,6 @@
 //!   straggler afterwards appear in every instrument sharing it. We model the sharing
 //!   with list ids.
 
-use super::smf::Event;
 use super::tempo::TempoMap;
 use super::{ControlChange, Instrument, Note};
 
@@ -83,7 +82,7 @@ impl Loader {
     }
 
     fn new_lists(&mut self) -> Lists {
-        self.cc_lists.push(Vec::with_capacity(self.hint / 2));
+        self.cc_lists.push(Vec::with_capacity(self.hint));
         self.bend_lists.push(Vec::new());
         Lists {
             cc: self.cc_lists.len() - 1,
@@ -131,69 +130,85 @@ impl Loader {
         self.built.len() - 1
     }
 
-    /// One channel event of the current track.
+    /// Program change.
     #[inline]
-    pub(crate) fn event(&mut self, tick: u64, ev: Event, tempo: &TempoMap) {
-        match ev {
-            Event::Program { channel, program } => self.program[usize::from(channel)] = program,
-            Event::NoteOn {
-                channel,
-                key,
-                velocity,
-            } => {
-                let t = tempo.time_from(&mut self.seg, tick);
-                self.open[usize::from(channel) * 128 + usize::from(key)].push((tick, t, velocity));
-            }
-            Event::NoteOff { channel, key } => {
-                let k = usize::from(channel) * 128 + usize::from(key);
-                if self.open[k].is_empty() {
-                    return; // spurious note-off
-                }
-                let end = tempo.time_from(&mut self.seg, tick);
-                let mut slot = std::mem::take(&mut self.open[k]);
-                let mut closed_any = false;
-                let mut kept_any = false;
-                for &(start_tick, start, velocity) in &slot {
-                    if start_tick == tick {
-                        kept_any = true;
-                        continue;
-                    }
-                    closed_any = true;
-                    let inst = self.instrument_for(channel);
-                    self.built[inst].notes.push(Note {
-                        pitch: key,
-                        velocity,
-                        start,
-                        end,
-                    });
-                }
-                if closed_any && kept_any {
-                    slot.retain(|&(s, _, _)| s == tick);
-                } else {
-                    slot.clear();
-                }
-                self.open[k] = slot;
-            }
-            Event::PitchBend { channel } => {
-                let l = self.lists_for(channel);
-                let t = tempo.time_from(&mut self.seg, tick);
-                self.bend_lists[l.bend].push(t);
-            }
-            Event::Control {
-                channel,
-                control,
-                value,
-            } => {
-                let l = self.lists_for(channel);
-                let time = tempo.time_from(&mut self.seg, tick);
-                self.cc_lists[l.cc].push(ControlChange {
-                    number: control,
-                    value,
-                    time,
-                });
-            }
-            _ => {}
+    pub(crate) fn program(&mut self, channel: u8, program: u8) {
+        self.program[usize::from(channel & 15)] = program;
+    }
+
+    /// Note-on with velocity > 0: the note opens.
+    #[inline]
+    pub(crate) fn note_on(
+        &mut self,
+        tick: u64,
+        channel: u8,
+        key: u8,
+        velocity: u8,
+        tempo: &TempoMap,
+    ) {
+        let t = tempo.time_from(&mut self.seg, tick);
+        self.open[usize::from(channel & 15) * 128 + usize::from(key & 127)]
+            .push((tick, t, velocity));
+    }
+
+    /// Note-off: closes the open notes of (channel, key) that started before `tick`.
+    #[inline]
+    pub(crate) fn note_off(&mut self, tick: u64, channel: u8, key: u8, tempo: &TempoMap) {
+        let k = usize::from(channel & 15) * 128 + usize::from(key & 127);
+        if self.open[k].is_empty() {
+            return; // spurious note-off
         }
+        let end = tempo.time_from(&mut self.seg, tick);
+        let mut slot = std::mem::take(&mut self.open[k]);
+        let mut closed_any = false;
+        let mut kept_any = false;
+        for &(start_tick, start, velocity) in &slot {
+            if start_tick == tick {
+                kept_any = true;
+                continue;
+            }
+            closed_any = true;
+            let inst = self.instrument_for(channel);
+            self.built[inst].notes.push(Note {
+                pitch: key,
+                velocity,
+                start,
+                end,
+            });
+        }
+        if closed_any && kept_any {
+            slot.retain(|&(s, _, _)| s == tick);
+        } else {
+            slot.clear();
+        }
+        self.open[k] = slot;
+    }
+
+    /// Pitch bend (only its time matters here).
+    #[inline]
+    pub(crate) fn pitch_bend(&mut self, tick: u64, channel: u8, tempo: &TempoMap) {
+        let l = self.lists_for(channel);
+        let t = tempo.time_from(&mut self.seg, tick);
+        self.bend_lists[l.bend].push(t);
+    }
+
+    /// Control change.
+    #[inline]
+    pub(crate) fn control(
+        &mut self,
+        tick: u64,
+        channel: u8,
+        control: u8,
+        value: u8,
+        tempo: &TempoMap,
+    ) {
+        let l = self.lists_for(channel);
+        let time = tempo.time_from(&mut self.seg, tick);
+        self.cc_lists[l.cc].push(ControlChange {
+            number: control,
+            value,
+            time,
+        });
     }
 
     /// The instruments, in creation order; lists shared by several instruments are

@@ -210,14 +210,35 @@ impl smf::Sink for Builder {
     }
 
     #[inline]
-    fn event(&mut self, tick: u64, event: smf::Event) {
+    fn note_on(&mut self, tick: u64, channel: u8, key: u8, velocity: u8) {
+        self.loader
+            .note_on(tick, channel, key, velocity, &self.tempo);
+    }
+
+    #[inline]
+    fn note_off(&mut self, tick: u64, channel: u8, key: u8) {
+        self.loader.note_off(tick, channel, key, &self.tempo);
+    }
+
+    #[inline]
+    fn control(&mut self, tick: u64, channel: u8, control: u8, value: u8) {
+        self.loader
+            .control(tick, channel, control, value, &self.tempo);
+    }
+
+    #[inline]
+    fn program(&mut self, channel: u8, program: u8) {
+        self.loader.program(channel, program);
+    }
+
+    #[inline]
+    fn pitch_bend(&mut self, tick: u64, channel: u8) {
+        self.loader.pitch_bend(tick, channel, &self.tempo);
+    }
+
+    fn meta(&mut self, tick: u64, event: smf::Event) {
         use smf::Event as E;
         match event {
-            E::NoteOn { .. }
-            | E::NoteOff { .. }
-            | E::Control { .. }
-            | E::Program { .. }
-            | E::PitchBend { .. } => self.loader.event(tick, event, &self.tempo),
             E::Tempo(t) if self.track == 0 => self.tempo.tempo_event(tick, t),
             E::TimeSignature {
                 numerator,

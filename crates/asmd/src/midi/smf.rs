@@ -50,15 +50,48 @@ pub(crate) enum Event {
     TimedText,
 }
 
-/// Receives the events of a file as they are decoded, track after track.
+/// Receives the events of a file as they are decoded, track after track. Channel
+/// messages have one method each, so the decoder's dispatch on the status byte is the
+/// only one per event; meta events come through [`Sink::meta`].
 pub(crate) trait Sink {
-    /// Track `index` starts.
+    /// Track `index` starts; its chunk holds `chunk_len` bytes.
     fn track_start(&mut self, index: usize, chunk_len: usize);
-    /// A kept event at absolute `tick` of the current track.
-    fn event(&mut self, tick: u64, event: Event);
+    /// Note-on with velocity > 0.
+    fn note_on(&mut self, tick: u64, channel: u8, key: u8, velocity: u8);
+    /// Note-off, or note-on with velocity 0.
+    fn note_off(&mut self, tick: u64, channel: u8, key: u8);
+    /// Control change.
+    fn control(&mut self, tick: u64, channel: u8, control: u8, value: u8);
+    /// Program change.
+    fn program(&mut self, channel: u8, program: u8);
+    /// Pitch bend.
+    fn pitch_bend(&mut self, tick: u64, channel: u8);
+    /// A kept meta event (tempo, signatures, text).
+    fn meta(&mut self, tick: u64, event: Event);
     /// The current track ended; `last_tick` is the tick of its last event of any kind
     /// (`None` for an empty chunk).
     fn track_end(&mut self, last_tick: Option<u64>);
+}
+
+/// Hand an event to the sink method of its kind.
+#[inline]
+fn dispatch(sink: &mut impl Sink, tick: u64, e: Event) {
+    match e {
+        Event::NoteOn {
+            channel,
+            key,
+            velocity,
+        } => sink.note_on(tick, channel, key, velocity),
+        Event::NoteOff { channel, key } => sink.note_off(tick, channel, key),
+        Event::Control {
+            channel,
+            control,
+            value,
+        } => sink.control(tick, channel, control, value),
+        Event::Program { channel, program } => sink.program(channel, program),
+        Event::PitchBend { channel } => sink.pitch_bend(tick, channel),
+        meta => sink.meta(tick, meta),
+    }
 }
 
 struct Reader<'a> {
@@ -278,12 +311,9 @@ fn read_track(r: &mut Reader, sink: &mut impl Sink) -> PResult<Option<u64>> {
         tick = tick.saturating_add(delta);
         last_tick = Some(tick);
         let status_at = r.pos;
-        if let Some((e, next)) = fast_channel_message(r.bytes, r.pos, &mut last_status) {
+        if let Some(next) = fast_channel_message(r.bytes, r.pos, tick, &mut last_status, sink) {
             // the common case: a complete, valid channel voice message
             r.pos = next;
-            if let Some(e) = e {
-                sink.event(tick, e);
-            }
             continue;
         }
         let first = r.u8("a status byte")?;
@@ -316,7 +346,7 @@ fn read_track(r: &mut Reader, sink: &mut impl Sink) -> PResult<Option<u64>> {
             _ => read_message(r, status, peek, status_at)?,
         };
         if let Some(e) = event {
-            sink.event(tick, e);
+            dispatch(sink, tick, e);
         }
     }
     Ok(last_tick)
@@ -329,8 +359,10 @@ fn read_track(r: &mut Reader, sink: &mut impl Sink) -> PResult<Option<u64>> {
 fn fast_channel_message(
     bytes: &[u8],
     pos: usize,
+    tick: u64,
     last_status: &mut Option<u8>,
-) -> Option<(Option<Event>, usize)> {
+    sink: &mut impl Sink,
+) -> Option<usize> {
     let first = *bytes.get(pos)?;
     let (status, d0, at) = if first < 0x80 {
         let s = (*last_status)?;
@@ -349,37 +381,26 @@ fn fast_channel_message(
     };
     let channel = status & 0x0f;
     let kind = status & 0xf0;
-    let (e, next) = if kind == 0xc0 || kind == 0xd0 {
-        let e = (kind == 0xc0).then_some(Event::Program {
-            channel,
-            program: d0,
-        });
-        (e, at)
-    } else {
-        let d1 = *bytes.get(at)?;
-        if d1 > 127 {
-            return None;
+    if kind == 0xc0 || kind == 0xd0 {
+        *last_status = Some(status);
+        if kind == 0xc0 {
+            sink.program(channel, d0);
         }
-        let e = match kind {
-            0x80 => Some(Event::NoteOff { channel, key: d0 }),
-            0x90 if d1 == 0 => Some(Event::NoteOff { channel, key: d0 }),
-            0x90 => Some(Event::NoteOn {
-                channel,
-                key: d0,
-                velocity: d1,
-            }),
-            0xb0 => Some(Event::Control {
-                channel,
-                control: d0,
-                value: d1,
-            }),
-            0xe0 => Some(Event::PitchBend { channel }),
-            _ => None,
-        };
-        (e, at + 1)
-    };
+        return Some(at);
+    }
+    let d1 = *bytes.get(at)?;
+    if d1 > 127 {
+        return None;
+    }
     *last_status = Some(status);
-    Some((e, next))
+    match kind {
+        0x90 if d1 > 0 => sink.note_on(tick, channel, d0, d1),
+        0x80 | 0x90 => sink.note_off(tick, channel, d0),
+        0xb0 => sink.control(tick, channel, d0, d1),
+        0xe0 => sink.pitch_bend(tick, channel),
+        _ => {}
+    }
+    Some(at + 1)
 }
 
 fn message_length(status: u8) -> Option<usize> {
@@ -500,12 +521,46 @@ mod tests {
 
     #[derive(Default)]
     struct Collect(Vec<Vec<(u64, Event)>>);
+    impl Collect {
+        fn push(&mut self, tick: u64, e: Event) {
+            self.0.last_mut().unwrap().push((tick, e));
+        }
+    }
     impl Sink for Collect {
         fn track_start(&mut self, _: usize, _: usize) {
             self.0.push(Vec::new());
         }
-        fn event(&mut self, tick: u64, e: Event) {
-            self.0.last_mut().unwrap().push((tick, e));
+        fn note_on(&mut self, tick: u64, channel: u8, key: u8, velocity: u8) {
+            self.push(
+                tick,
+                Event::NoteOn {
+                    channel,
+                    key,
+                    velocity,
+                },
+            );
+        }
+        fn note_off(&mut self, tick: u64, channel: u8, key: u8) {
+            self.push(tick, Event::NoteOff { channel, key });
+        }
+        fn control(&mut self, tick: u64, channel: u8, control: u8, value: u8) {
+            self.push(
+                tick,
+                Event::Control {
+                    channel,
+                    control,
+                    value,
+                },
+            );
+        }
+        fn program(&mut self, channel: u8, program: u8) {
+            self.push(0, Event::Program { channel, program });
+        }
+        fn pitch_bend(&mut self, tick: u64, channel: u8) {
+            self.push(tick, Event::PitchBend { channel });
+        }
+        fn meta(&mut self, tick: u64, e: Event) {
+            self.push(tick, e);
         }
         fn track_end(&mut self, _: Option<u64>) {}
     }
