@@ -107,6 +107,10 @@ def main():
           f"symusic {tot['symusic_s']:.3f} s")
     print(f"ours, whole set: sequential {ours['sequential_s']:.3f} s, on {ours['threads']} threads "
           f"{ours['parallel_s']:.3f} s ({ours['sequential_s'] / ours['parallel_s']:.2f}x)")
+    if "pipeline_1_thread_s" in ours:
+        print(f"ours, whole pipeline (convert + check + gzip write, {len(files)} songs): 1 thread "
+              f"{ours['pipeline_1_thread_s']:.2f} s, all cores {ours['pipeline_all_threads_s']:.2f} s "
+              f"({ours['pipeline_1_thread_s'] / ours['pipeline_all_threads_s']:.2f}x)")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"rows": rows, "ours_whole_set": ours, "totals": tot}, fh, indent=1)

@@ -58,11 +58,58 @@ fn main() {
             })
             .fold(f64::INFINITY, f64::min)
     };
+    let (pipeline_1, pipeline_n) = pipeline_timings(&files);
     let out = json!({
         "files": per_file,
         "sequential_s": best_total(false),
         "parallel_s": best_total(true),
         "threads": rayon::current_num_threads(),
+        "pipeline_1_thread_s": pipeline_1,
+        "pipeline_all_threads_s": pipeline_n,
     });
     println!("{out}");
+}
+
+/// The whole conversion pipeline (from_midi, merge, sort, check, gzip JSON written
+/// atomically) over all files as one dataset, on 1 thread and on all cores.
+fn pipeline_timings(files: &[std::path::PathBuf]) -> (f64, f64) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let install = tmp.path().to_path_buf();
+    std::fs::create_dir_all(install.join("bench")).expect("mkdir");
+    let mut songs = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        std::fs::copy(f, install.join(format!("bench/s{i}.mid"))).expect("copy");
+        songs.push(json!({
+            "title": format!("s{i}"), "composer": "x", "instruments": ["piano"],
+            "recording": {"path": [format!("bench/s{i}.wav")]},
+            "ground_truth": [format!("bench/s{i}-0.json.gz")], "groups": ["all"],
+        }));
+    }
+    let def = json!({
+        "name": "bench", "ensemble": false, "groups": ["all"], "instruments": ["piano"],
+        "sources": {"format": "unknown"}, "recording": {"format": "wav"},
+        "ground_truth": {"all": {"precise_alignment": 1}},
+        "install": {"url": "unknown", "unpack": false, "login": false, "post-process": "unknown",
+                    "conversion": [["from_midi", {}]]},
+        "songs": songs,
+    });
+    let def = asmd::Definition::from_json_str(&def.to_string(), "bench.json").expect("definition");
+    let registry = asmd::convert::Registry::builtin();
+    let run = |jobs: usize| {
+        let opts = asmd::convert::ConvertOptions {
+            install_dir: install.clone(),
+            jobs,
+            force: true,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let s =
+            asmd::convert::convert(std::slice::from_ref(&def), &registry, &opts).expect("convert");
+        assert!(s.is_success(), "{s}");
+        t.elapsed().as_secs_f64()
+    };
+    run(0); // warm up
+    let one = (0..2).map(|_| run(1)).fold(f64::INFINITY, f64::min);
+    let all = (0..2).map(|_| run(0)).fold(f64::INFINITY, f64::min);
+    (one, all)
 }

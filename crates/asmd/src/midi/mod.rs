@@ -6,10 +6,13 @@
 //! expression), notes are paired and grouped into instruments in the same way and the
 //! same order, and [`MidiFile::beats`] equals `PrettyMIDI.get_beats()`.
 //!
-//! Data flows: bytes -> `smf` (chunks and events with absolute ticks, mido's parsing
-//! rules, errors with byte offsets) -> `tempo` (tick -> seconds from track 0's tempo
-//! events) -> `instruments` (note pairing, instrument grouping) -> [`MidiFile`].
-//! [`write`] goes the other way for score matrices (`mat2midipath` / `midipath2mat`).
+//! Data flows in one pass: bytes -> `smf` (chunks and events with absolute ticks,
+//! mido's parsing rules, errors with byte offsets) -> a sink that feeds tempo events of
+//! track 0 into `tempo` (tick -> seconds) and channel events into `instruments` (note
+//! pairing, instrument grouping) -> [`MidiFile`]. Times can be computed as events arrive
+//! because tempo events only come from track 0, which is decoded first, and a tempo
+//! change never alters the time of an earlier tick. [`write`] goes the other way for
+//! score matrices (`mat2midipath` / `midipath2mat`).
 //!
 //! ```
 //! # let dir = tempfile::tempdir().unwrap();

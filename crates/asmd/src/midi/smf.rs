@@ -2,9 +2,10 @@
 //! reads them.
 //!
 //! The byte stream is split into the header chunk and exactly the number of `MTrk`
-//! chunks the header declares; each track's events are decoded with their absolute tick.
-//! Only the events pretty_midi uses are kept ([`Event`]); every event still counts for
-//! the track's last tick. Parsing follows mido where it matters for the result:
+//! chunks the header declares; each track's events are decoded with their absolute tick
+//! and handed to a [`Sink`] as they come (nothing is buffered). Only the events
+//! pretty_midi uses are passed on; every event still counts for the track's last tick.
+//! Parsing follows mido where it matters for the result:
 //!
 //! * running status survives meta events (mido never resets it on `FF`), while sysex and
 //!   system messages replace it;
