@@ -11,7 +11,7 @@
 //! track 0 into `tempo` (tick -> seconds) and channel events into `instruments` (note
 //! pairing, instrument grouping) -> [`MidiFile`]. Times can be computed as events arrive
 //! because tempo events only come from track 0, which is decoded first, and a tempo
-//! change never alters the time of an earlier tick. [`write`] goes the other way for
+//! change never alters the time of an earlier tick. [`mod@write`] goes the other way for
 //! score matrices (`mat2midipath` / `midipath2mat`).
 //!
 //! ```
