@@ -18,12 +18,15 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod dataset;
 pub mod definition;
 pub mod error;
 pub mod ground_truth;
 pub mod install;
+pub mod mat;
 pub mod metadataset;
+pub mod midi;
 pub mod parallel;
 pub mod progress;
 pub mod score;

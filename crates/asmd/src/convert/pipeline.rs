@@ -1,0 +1,419 @@
+//! The conversion run: for every song of the selected datasets, for every ground-truth
+//! path, call the definition's converters, merge, sort, choose the instrument,
+//! optionally misalign, validate and write (SPEC §6).
+//!
+//! Songs run in parallel (rayon, `jobs` threads) behind a progress bar. A song is
+//! atomic: its files are all computed and validated first and written only if every one
+//! succeeded; a failure is recorded in the [`Summary`] with its error and never stops
+//! the other songs. A ground-truth file is *up to date* (not redone unless `force`) when
+//! it is newer than every input its converters would read and than the definition file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use super::archive::write_archive;
+use super::instrument::instrument_program;
+use super::merge::merge_outputs;
+use super::registry::{Input, Registry};
+use super::summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};
+use crate::definition::{Definition, Song};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ground_truth::GroundTruth;
+
+/// A hook that adds artificial misalignment to a ground truth (SPEC §7). It is called for
+/// songs in a group whose `misaligned` level is 2, after merging, sorting and choosing
+/// the instrument, before validation.
+pub type MisalignHook = dyn Fn(&mut GroundTruth, &SongContext) -> Result<()> + Send + Sync;
+
+/// What a [`MisalignHook`] knows about the ground truth it is given.
+#[derive(Debug, Clone, Copy)]
+pub struct SongContext<'a> {
+    /// The song's dataset.
+    pub definition: &'a Definition,
+    /// Index of the song in `definition.songs`.
+    pub song_index: usize,
+    /// The song.
+    pub song: &'a Song,
+    /// Position of this ground-truth path in `song.ground_truth`.
+    pub gt_index: usize,
+    /// The track index `k` of `...-<k>.json.gz`.
+    pub track: usize,
+    /// The ground-truth path as written in the definition (relative to the install dir).
+    pub relative_path: &'a str,
+    /// The absolute ground-truth path.
+    pub path: &'a Path,
+    /// A seed for this file: derived from the run's seed and `relative_path`, so it does
+    /// not depend on processing order or thread count.
+    pub seed: u64,
+}
+
+/// Options of a conversion run.
+#[derive(Clone, Default)]
+pub struct ConvertOptions {
+    /// Where the datasets are installed (every definition path is relative to it).
+    pub install_dir: PathBuf,
+    /// Only these datasets (names, case-insensitive); empty = all.
+    pub whitelist: Vec<String>,
+    /// Not these datasets (names, case-insensitive).
+    pub blacklist: Vec<String>,
+    /// Also pack every converted (or up-to-date) file into this `.tar.gz`.
+    pub archive: Option<PathBuf>,
+    /// Worker threads; 0 = one per core.
+    pub jobs: usize,
+    /// Redo every file, even those that are up to date.
+    pub force: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// Seed from which per-file misalignment seeds are derived.
+    pub seed: u64,
+    /// Artificial misalignment for songs whose group has `misaligned: 2`.
+    pub misalign: Option<Arc<MisalignHook>>,
+}
+
+impl std::fmt::Debug for ConvertOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvertOptions")
+            .field("install_dir", &self.install_dir)
+            .field("whitelist", &self.whitelist)
+            .field("blacklist", &self.blacklist)
+            .field("archive", &self.archive)
+            .field("jobs", &self.jobs)
+            .field("force", &self.force)
+            .field("progress", &self.progress)
+            .field("seed", &self.seed)
+            .field("misalign", &self.misalign.is_some())
+            .finish()
+    }
+}
+
+/// Derive the seed of one file from the run seed and its relative path (FNV-1a, then
+/// SplitMix64 finalisation): stable across platforms, versions and thread counts.
+///
+/// ```
+/// let a = asmd::convert::file_seed(7, "Bach10/x-0.json.gz");
+/// assert_eq!(a, asmd::convert::file_seed(7, "Bach10/x-0.json.gz"));
+/// assert_ne!(a, asmd::convert::file_seed(8, "Bach10/x-0.json.gz"));
+/// ```
+pub fn file_seed(run_seed: u64, relative_path: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in run_seed
+        .to_le_bytes()
+        .iter()
+        .chain(relative_path.as_bytes())
+    {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The track index `k` of a ground-truth path `...-<k>.json.gz`.
+///
+/// ```
+/// assert_eq!(asmd::convert::track_of("a/b-c-3.json.gz").unwrap(), 3);
+/// assert!(asmd::convert::track_of("a/b.json.gz").is_err());
+/// ```
+pub fn track_of(relative_path: &str) -> Result<usize> {
+    let name = relative_path.rsplit('/').next().unwrap_or(relative_path);
+    let bad = |m: &str| Error::new(ErrorKind::Argument, m.to_string()).with_file(relative_path);
+    let stem = name
+        .strip_suffix(".json.gz")
+        .ok_or_else(|| bad("ground-truth path does not end with `.json.gz`"))?;
+    let dash = stem
+        .rfind('-')
+        .ok_or_else(|| bad("ground-truth file name has no `-<index>` part"))?;
+    stem[dash + 1..]
+        .parse()
+        .map_err(|_| bad("the part after the last `-` is not a track index"))
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Check, before anything runs, that every converter a definition names exists and
+/// accepts its keyword arguments.
+pub fn check_definition(def: &Definition, registry: &Registry) -> Result<()> {
+    for (i, (name, params)) in def.install.conversion.iter().enumerate() {
+        let at = format!("$.install.conversion[{i}]");
+        let spec = registry
+            .require(name)
+            .map_err(|e| Error::format(&def.origin, &at, e.message().to_string()))?;
+        if let Some(check) = &spec.check_params {
+            check(params).map_err(|e| Error::format(&def.origin, &at, e.message().to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+enum GtResult {
+    Ready(PathBuf, String, Box<GroundTruth>),
+    UpToDate(String),
+    NoInput(String, Vec<PathBuf>),
+}
+
+struct Run<'a> {
+    registry: &'a Registry,
+    options: &'a ConvertOptions,
+}
+
+impl Run<'_> {
+    fn one_gt(
+        &self,
+        def: &Definition,
+        song_index: usize,
+        gt_index: usize,
+    ) -> std::result::Result<GtResult, Box<GtFailure>> {
+        let song = &def.songs[song_index];
+        let rel = song.ground_truth[gt_index].as_str();
+        let path = self.options.install_dir.join(rel);
+        let fail = |converter: Option<&str>, error: Error| {
+            Box::new(GtFailure {
+                path: path.clone(),
+                converter: converter.map(str::to_string),
+                error,
+            })
+        };
+        let track = track_of(rel).map_err(|e| fail(None, e))?;
+        let mut inputs = Vec::with_capacity(def.install.conversion.len());
+        for (name, _) in &def.install.conversion {
+            let spec = self
+                .registry
+                .require(name)
+                .map_err(|e| fail(Some(name), e))?;
+            inputs.push(spec.resolve(&path).map_err(|e| fail(Some(name), e))?);
+        }
+        if inputs.iter().all(|i| matches!(i, Input::Absent { .. })) {
+            let tried = inputs
+                .into_iter()
+                .flat_map(|i| match i {
+                    Input::Absent { tried } => tried,
+                    Input::Found(p) => vec![p],
+                })
+                .collect();
+            return Ok(GtResult::NoInput(rel.to_string(), tried));
+        }
+        if !self.options.force {
+            if let Some(out_time) = mtime(&path) {
+                let newest_input = inputs
+                    .iter()
+                    .filter_map(|i| match i {
+                        Input::Found(p) => mtime(p),
+                        Input::Absent { .. } => None,
+                    })
+                    .chain(mtime(&def.origin))
+                    .max();
+                if newest_input.is_none_or(|t| t <= out_time) {
+                    return Ok(GtResult::UpToDate(rel.to_string()));
+                }
+            }
+        }
+        let mut outputs = Vec::new();
+        for ((name, params), input) in def.install.conversion.iter().zip(&inputs) {
+            if let Input::Found(p) = input {
+                let spec = self
+                    .registry
+                    .require(name)
+                    .map_err(|e| fail(Some(name), e))?;
+                let out = (spec.func)(p, params).map_err(|e| {
+                    fail(
+                        Some(name),
+                        if e.file().is_none() {
+                            e.with_file(p)
+                        } else {
+                            e
+                        },
+                    )
+                })?;
+                if let Some(list) = out {
+                    outputs.push(list);
+                }
+            }
+        }
+        let Some(mut gt) = merge_outputs(track, outputs) else {
+            return Ok(GtResult::NoInput(rel.to_string(), Vec::new()));
+        };
+        gt.sort();
+        gt.instrument = instrument_program(
+            song.instruments
+                .get(gt_index)
+                .map(String::as_str)
+                .unwrap_or("unknown"),
+        );
+        if let Some(hook) = &self.options.misalign {
+            let level2 = song
+                .groups
+                .iter()
+                .any(|g| def.gt_level(g, "misaligned") == 2);
+            if level2 {
+                let ctx = SongContext {
+                    definition: def,
+                    song_index,
+                    song,
+                    gt_index,
+                    track,
+                    relative_path: rel,
+                    path: &path,
+                    seed: file_seed(self.options.seed, rel),
+                };
+                hook(&mut gt, &ctx).map_err(|e| fail(None, e))?;
+                gt.misaligned.sort_by_onset();
+            }
+        }
+        if let Err(c) = gt.check() {
+            return Err(fail(
+                None,
+                Error::new(ErrorKind::Check, c.to_string()).with_file(&path),
+            ));
+        }
+        Ok(GtResult::Ready(path.clone(), rel.to_string(), Box::new(gt)))
+    }
+
+    fn song(&self, def: &Definition, song_index: usize) -> SongReport {
+        let song = &def.songs[song_index];
+        let mut ready = Vec::new();
+        let mut up_to_date = Vec::new();
+        let mut no_input = Vec::new();
+        let n = song.ground_truth.len();
+        let outcome = (|| {
+            for gt_index in 0..n {
+                // a path listed twice is converted once, for its last listing (the reference
+                // wrote it twice, the last write winning)
+                let rel = &song.ground_truth[gt_index];
+                if song.ground_truth[gt_index + 1..].contains(rel) {
+                    continue;
+                }
+                match self.one_gt(def, song_index, gt_index) {
+                    Ok(GtResult::Ready(p, r, gt)) => ready.push((p, r, gt)),
+                    Ok(GtResult::UpToDate(r)) => up_to_date.push(r),
+                    Ok(GtResult::NoInput(r, tried)) => no_input.push((r, tried)),
+                    Err(f) => return Outcome::Failed(*f),
+                }
+            }
+            for (path, _, gt) in &ready {
+                if let Err(e) = gt.write_path(path) {
+                    return Outcome::Failed(GtFailure {
+                        path: path.clone(),
+                        converter: None,
+                        error: e,
+                    });
+                }
+            }
+            if ready.is_empty() {
+                let reason = if no_input.is_empty() {
+                    "up to date".to_string()
+                } else if up_to_date.is_empty() {
+                    "no input file found".to_string()
+                } else {
+                    "up to date (some files have no input)".to_string()
+                };
+                return Outcome::Skipped { reason };
+            }
+            Outcome::Converted
+        })();
+        let mut files: Vec<String> = ready.iter().map(|(_, r, _)| r.clone()).collect();
+        files.extend(up_to_date.iter().cloned());
+        let written = if matches!(outcome, Outcome::Converted) {
+            ready.iter().map(|(p, _, _)| p.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        let failed = matches!(outcome, Outcome::Failed(_));
+        SongReport {
+            dataset: def.name.clone(),
+            song_index,
+            title: song.title.clone(),
+            outcome,
+            written,
+            up_to_date: if failed { Vec::new() } else { up_to_date },
+            no_input,
+            files: if failed { Vec::new() } else { files },
+        }
+    }
+}
+
+fn matches_name(list: &[String], name: &str) -> bool {
+    list.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Convert the ground truth of `definitions` (see the module documentation).
+///
+/// Fails as a whole only before converting anything: an unknown dataset in the
+/// white/black list, an unknown converter or bad keyword arguments in a selected
+/// definition, or a thread pool that cannot start. Everything else is reported per song
+/// in the [`Summary`]; the archive, when asked for, is written at the end.
+pub fn convert(
+    definitions: &[Definition],
+    registry: &Registry,
+    options: &ConvertOptions,
+) -> Result<Summary> {
+    for n in options.whitelist.iter().chain(&options.blacklist) {
+        if !definitions.iter().any(|d| d.name.eq_ignore_ascii_case(n)) {
+            let known: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
+            return Err(Error::argument(format!(
+                "unknown dataset `{n}` (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let mut summary = Summary::default();
+    let mut selected = Vec::new();
+    for def in definitions {
+        if !options.whitelist.is_empty() && !matches_name(&options.whitelist, &def.name) {
+            continue;
+        }
+        if matches_name(&options.blacklist, &def.name) {
+            continue;
+        }
+        check_definition(def, registry)?;
+        let dir = options.install_dir.join(&def.name);
+        if !dir.is_dir() {
+            summary.datasets_skipped.push(DatasetSkip {
+                dataset: def.name.clone(),
+                reason: format!("not installed ({} does not exist)", dir.display()),
+            });
+            continue;
+        }
+        selected.push(def);
+    }
+    let jobs: Vec<(&Definition, usize)> = selected
+        .iter()
+        .flat_map(|d| (0..d.songs.len()).map(move |i| (*d, i)))
+        .collect();
+    let bar = if options.progress {
+        crate::progress::bar(jobs.len() as u64, "songs")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
+    let run = Run { registry, options };
+    summary.songs = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(def, i)| {
+                let r = run.song(def, i);
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    if let Some(out) = &options.archive {
+        let files: Vec<String> = summary
+            .songs
+            .iter()
+            .flat_map(|s| s.files.iter().cloned())
+            .collect();
+        write_archive(out, &options.install_dir, &files)?;
+        summary.archive = Some(out.clone());
+    }
+    Ok(summary)
+}
