@@ -22,6 +22,7 @@ pub mod convert;
 pub mod dataset;
 pub mod definition;
 pub mod error;
+pub mod files;
 pub mod ground_truth;
 pub mod install;
 pub mod mat;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::pyjson::PyJsonWriter;
 use super::{GroundTruth, IntColumns, NoteGroup, Pedal};
-use crate::error::{Error, IoContext, Result};
+use crate::error::Result;
 
 impl GroundTruth {
     /// The JSON text of this ground truth, as the reference writes it.
@@ -91,7 +91,7 @@ impl GroundTruth {
         } else {
             text.into_bytes()
         };
-        write_atomically(path, &bytes)
+        crate::files::write_atomically(path, &bytes)
     }
 }
 
@@ -136,31 +136,6 @@ fn write_group(w: &mut PyJsonWriter, g: &NoteGroup, is_score: bool) {
     w.key("velocities");
     w.numbers(&g.velocities, ints.contains(IntColumns::VELOCITIES));
     w.end_object();
-}
-
-/// Write `bytes` to `path` through a temporary sibling file and a rename, creating the
-/// parent directory; on failure nothing is left behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).with_path(parent)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::argument(format!("{}: not a file path", path.display())))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_path(path);
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
 }
 
 #[cfg(test)]

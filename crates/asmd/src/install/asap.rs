@@ -165,7 +165,7 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
                 .with_file(asap_zip)
                 .at(member.clone())
             })?;
-        super::state::write_atomic(&target, &bytes)?;
+        crate::files::write_atomically(&target, &bytes)?;
         report.copied += 1;
     }
     Ok(report)
@@ -188,7 +188,7 @@ pub fn import_from_dir(asap_dir: &Path, maestro_dir: &Path) -> Result<AsapReport
                 Some((perf, target)) if perf.is_file() => {
                     let src = asap_dir.join(&r.csv_dir).join(&r.score);
                     let bytes = std::fs::read(&src).with_path(&src)?;
-                    super::state::write_atomic(&target, &bytes)?;
+                    crate::files::write_atomically(&target, &bytes)?;
                     report.copied += 1;
                 }
                 _ => report.missing_performances.push(r.performance),

@@ -94,7 +94,7 @@ pub fn write_gt_marker(dataset_dir: &Path, source: &str, files: usize) -> Result
         "files": files,
         "asmd_version": env!("CARGO_PKG_VERSION"),
     });
-    state::write_atomic(
+    crate::files::write_atomically(
         &dataset_dir.join(state::GT_MARKER),
         v.to_string().as_bytes(),
     )

@@ -98,7 +98,7 @@ pub fn materialise_scores(dir: &Path) -> Result<()> {
             .map(|m| m.len() == bytes.len() as u64)
             .unwrap_or(false);
         if !same {
-            super::state::write_atomic(&p, bytes)?;
+            crate::files::write_atomically(&p, bytes)?;
         }
     }
     Ok(())

@@ -222,17 +222,10 @@ impl Marker {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = super::download::with_suffix(path, ".tmp");
-    std::fs::write(&tmp, bytes).with_path(&tmp)?;
-    std::fs::rename(&tmp, path).with_path(path)
-}
-
 /// Write a dataset's completion marker (last step of an install).
 pub fn write_marker(dataset_dir: &Path, m: &Marker) -> Result<()> {
     let text = serde_json::to_string_pretty(&m.to_json()).unwrap_or_default();
-    write_atomic(&dataset_dir.join(MARKER), text.as_bytes())
+    crate::files::write_atomically(&dataset_dir.join(MARKER), text.as_bytes())
 }
 
 /// The marker of a dataset folder, if it has a readable one.
@@ -580,7 +573,7 @@ impl Journal {
     /// Write it atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
         let v = json!({"recipe": self.recipe, "done": self.done, "running": self.running});
-        write_atomic(path, v.to_string().as_bytes())
+        crate::files::write_atomically(path, v.to_string().as_bytes())
     }
 }
 

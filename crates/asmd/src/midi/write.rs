@@ -13,7 +13,7 @@ use midly::num::{u15, u24, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
 use super::MidiFile;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::score::{round_half_even, Matrix};
 
 const RESOLUTION: u16 = 220;
@@ -136,7 +136,7 @@ pub fn mat2midipath(mat: &Matrix, path: impl AsRef<Path>) -> Result<()> {
         notes.push((pitch as u8, row[1], row[2], vel as u8));
     }
     let bytes = encode(&notes)?;
-    write_atomically(path, &bytes)
+    crate::files::write_atomically(path, &bytes)
 }
 
 /// Read the notes of every instrument of a MIDI file into an n x 4 matrix (pitch,
@@ -160,33 +160,6 @@ pub fn midipath2mat(path: impl AsRef<Path>) -> Result<Matrix> {
         cols: 4,
         data: rows.into_iter().flatten().collect(),
     })
-}
-
-/// Write `bytes` to `path` through a temporary sibling and a rename (parent folders are
-/// created); on failure nothing is left behind.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).with_path(parent)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::argument(format!("{}: not a file path", path.display())))?;
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = parent.join(format!(
-        ".{}.tmp{}-{n}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_path(path);
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
 }
 
 #[cfg(test)]
