@@ -84,6 +84,9 @@ pub enum Command {
     /// Download datasets from their official sources, unpack them and add ground truth.
     #[command(after_help = INSTALL_HELP)]
     Install(Box<InstallArgs>),
+    /// Rebuild ground truth from the original annotations of installed datasets.
+    #[command(after_help = CONVERT_HELP)]
+    Convert(ConvertArgs),
     /// Show which datasets are installed, partial or absent, their size and ground truth.
     #[command(
         after_help = "Examples:\n  asmd status\n  asmd status --install-dir /data/asmd --json"
@@ -165,6 +168,40 @@ pub struct InstallArgs {
     pub mega_api: Option<String>,
     /// No progress bars or messages.
     #[arg(long, short = 'q', visible_alias = "no-progress")]
+    pub quiet: bool,
+}
+
+const CONVERT_HELP: &str = "Each song's ground-truth files are written (atomically) next to the \
+annotations they come from; files newer than their inputs are left alone, so a rerun only redoes \
+what is missing or stale. One bad file fails its song, never the run.\n\nExamples:\n  \
+asmd convert                              # every installed dataset\n  asmd convert Bach10 --force\n  \
+asmd convert --blacklist Maestro --archive ground_truth.tar.gz --jobs 2";
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Datasets to convert (default: every installed one).
+    #[arg(value_name = "DATASET")]
+    pub datasets: Vec<String>,
+    /// More datasets to convert (whitelist).
+    #[arg(long = "dataset", visible_alias = "whitelist", value_name = "NAME")]
+    pub dataset: Vec<String>,
+    /// Datasets to leave out.
+    #[arg(long, value_name = "NAME")]
+    pub blacklist: Vec<String>,
+    /// Also pack the ground truth into a .tar.gz (paths relative to the install dir).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ground_truth.tar.gz")]
+    pub archive: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
+    /// Redo every file, even those that are up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// Seed of the artificial misalignment (same seed, same files).
+    #[arg(long, default_value_t = 1002, value_name = "N")]
+    pub seed: u64,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
     pub quiet: bool,
 }
 

@@ -10,7 +10,7 @@ use crate::output::{print_json, Table};
 use asmd::install::{self, GtMode, GtSource, InstallOptions, Mirror, Outcome};
 use asmd::{Definition, Metadataset};
 
-fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
+pub(crate) fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
     if g.definitions.is_empty() {
         return Ok(asmd::definition::official()?.to_vec());
     }
@@ -24,7 +24,7 @@ fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
     Ok(all)
 }
 
-fn metadataset(g: &Global) -> asmd::Result<Metadataset> {
+pub(crate) fn metadataset(g: &Global) -> asmd::Result<Metadataset> {
     let mut m = Metadataset::load(g.metadataset.as_deref())?;
     if let Some(dir) = &g.install_dir {
         if m.decompress_path == m.install_dir {
@@ -67,6 +67,15 @@ fn options(g: &Global, a: &InstallArgs) -> asmd::Result<(InstallOptions, Metadat
         o.net.mega_api = api.clone();
     }
     o.progress = !a.quiet && !g.json;
+    if o.ground_truth == GtMode::Convert {
+        o.convert = Some(asmd::convert::install_hook(
+            asmd::convert::Registry::builtin(),
+            asmd::convert::ConvertOptions {
+                progress: o.progress,
+                ..Default::default()
+            },
+        ));
+    }
     Ok((o, meta))
 }
 

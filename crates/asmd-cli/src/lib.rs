@@ -11,6 +11,7 @@
 
 mod args;
 mod check;
+mod convert;
 mod info;
 mod install;
 mod list;
@@ -42,6 +43,7 @@ where
         Command::Query(a) => query::run(&cli.global, a),
         Command::Info(a) => info::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Convert(a) => convert::run(&cli.global, a),
         Command::Install(a) => install::run(&cli.global, a),
         Command::Status(a) => install::status(&cli.global, a),
         Command::Verify(a) => install::verify(&cli.global, a),
@@ -55,7 +57,7 @@ where
     }
 }
 
-/// Run a command that has a JSON result (`install`, `status`, `verify`) and return the
+/// Run a command that has a JSON result (`install`, `convert`, `status`, `verify`) and return the
 /// exit code and the JSON instead of printing it; argument errors and failures come back
 /// as `Err` with the message (engine errors keep their structure).
 pub fn run_json<I, T>(args: I) -> Result<(i32, serde_json::Value), JsonError>
@@ -66,11 +68,12 @@ where
     let cli = Cli::try_parse_from(args).map_err(|e| JsonError::Usage(e.render().to_string()))?;
     let res = match &cli.command {
         Command::Install(a) => install::run_json(&cli.global, a),
+        Command::Convert(a) => convert::run_json(&cli.global, a),
         Command::Status(a) => install::status_json(&cli.global, a),
         Command::Verify(a) => install::verify_json(&cli.global, a),
         _ => {
             return Err(JsonError::Usage(
-                "only install, status and verify return JSON results".into(),
+                "only install, convert, status and verify return JSON results".into(),
             ))
         }
     };

@@ -5,6 +5,7 @@
 //! ...) is pure Python in `python/asmd/` and calls into this module.
 
 mod cli;
+mod convert;
 mod convert_py;
 mod dataset;
 mod error;
@@ -27,6 +28,7 @@ fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     ground_truth::register(m)?;
     cli::register(m)?;
+    convert::register(m)?;
     utils::register(m)?;
     Ok(())
 }

@@ -67,3 +67,38 @@ pub use summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};
 
 #[cfg(doc)]
 use crate::GroundTruth;
+
+/// The installer's conversion hook (`asmd install --convert`): convert one installed
+/// dataset with `registry` and `template`'s settings (its install dir and selection are
+/// replaced); any song that fails makes the hook fail, naming the first failures.
+pub fn install_hook(registry: Registry, template: ConvertOptions) -> crate::install::ConvertHook {
+    std::sync::Arc::new(
+        move |def: &crate::Definition, install_dir: &std::path::Path| {
+            let opts = ConvertOptions {
+                install_dir: install_dir.to_path_buf(),
+                whitelist: Vec::new(),
+                blacklist: Vec::new(),
+                archive: None,
+                ..template.clone()
+            };
+            let summary = convert(std::slice::from_ref(def), &registry, &opts)?;
+            if summary.is_success() {
+                return Ok(());
+            }
+            let first: Vec<String> = summary
+                .failures()
+                .take(3)
+                .map(|(song, f)| format!("{}: {}", song.title, f.error))
+                .collect();
+            Err(crate::Error::new(
+                crate::ErrorKind::Format,
+                format!(
+                    "{} of {} songs failed to convert: {}",
+                    summary.failed(),
+                    summary.songs.len(),
+                    first.join("; ")
+                ),
+            ))
+        },
+    )
+}

@@ -108,6 +108,34 @@ impl Summary {
         })
     }
 
+    /// The summary as JSON: totals, skipped datasets and one entry per song.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        json!({
+            "ok": self.is_success(),
+            "converted": self.converted(),
+            "skipped": self.skipped(),
+            "failed": self.failed(),
+            "files_written": self.files_written(),
+            "archive": self.archive,
+            "datasets_skipped": self.datasets_skipped.iter()
+                .map(|d| json!({"dataset": d.dataset, "reason": d.reason}))
+                .collect::<Vec<_>>(),
+            "songs": self.songs.iter().map(|song| {
+                let (outcome, reason, error, file) = match &song.outcome {
+                    Outcome::Converted => ("converted", None, None, None),
+                    Outcome::Skipped { reason } => ("skipped", Some(reason.clone()), None, None),
+                    Outcome::Failed(f) => ("failed", None, Some(f.error.to_string()), Some(f.path.clone())),
+                };
+                json!({
+                    "dataset": song.dataset, "title": song.title, "outcome": outcome,
+                    "reason": reason, "error": error, "file": file,
+                    "written": song.written.len(), "up_to_date": song.up_to_date.len(),
+                })
+            }).collect::<Vec<_>>(),
+        })
+    }
+
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.songs.iter().filter(|s| f(&s.outcome)).count()
     }

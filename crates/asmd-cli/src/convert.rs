@@ -1,0 +1,41 @@
+//! `asmd convert`: rebuild ground truth of installed datasets with the built-in
+//! converters; prints the summary (converted / skipped with reason / failed with error).
+
+use crate::args::{ConvertArgs, Global};
+use crate::install::{definitions, metadataset};
+use crate::output::print_json;
+use asmd::convert::{self, ConvertOptions, Registry};
+
+fn options(g: &Global, a: &ConvertArgs) -> asmd::Result<ConvertOptions> {
+    let meta = metadataset(g)?;
+    Ok(ConvertOptions {
+        install_dir: meta.install_dir,
+        whitelist: a.datasets.iter().chain(&a.dataset).cloned().collect(),
+        blacklist: a.blacklist.clone(),
+        archive: a.archive.clone(),
+        jobs: a.jobs,
+        force: a.force,
+        progress: !a.quiet && !g.json,
+        seed: a.seed,
+        misalign: None,
+    })
+}
+
+/// `asmd convert` as JSON, with the exit code.
+pub fn run_json(g: &Global, a: &ConvertArgs) -> anyhow::Result<(i32, serde_json::Value)> {
+    let opts = options(g, a)?;
+    let s = convert::convert(&definitions(g)?, &Registry::builtin(), &opts)?;
+    Ok((if s.is_success() { 0 } else { 1 }, s.to_json()))
+}
+
+pub fn run(g: &Global, a: &ConvertArgs) -> anyhow::Result<i32> {
+    if g.json {
+        let (code, v) = run_json(g, a)?;
+        print_json(&v);
+        return Ok(code);
+    }
+    let opts = options(g, a)?;
+    let s = convert::convert(&definitions(g)?, &Registry::builtin(), &opts)?;
+    crate::out!("{s}");
+    Ok(if s.is_success() { 0 } else { 1 })
+}
