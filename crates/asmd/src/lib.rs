@@ -18,6 +18,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audio;
 pub mod convert;
 pub mod dataset;
 pub mod definition;

@@ -22,6 +22,7 @@
 //! ```
 
 mod access;
+mod audio;
 mod filter;
 mod setops;
 mod state;
