@@ -206,6 +206,42 @@ class Dataset(metaclass=_ChainableInit):
         """Ground-truth files of item ``idx`` (relative)."""
         return self.paths[idx][2]
 
+    # ------------------------------------------------------------------ audio
+    def get_mix(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+        """``(mono float32 array, sr)``: the mixed recording(s) of item ``idx``.
+
+        Several recordings are summed (zero-padded to the longest) and divided by their
+        number; recordings at another rate than the first are resampled to it. ``sr``
+        resamples (``quality="hq"``, comparable to soxr HQ, or ``"fast"``); ``start`` /
+        ``end`` (seconds) decode only that excerpt.
+        """
+        return _asmd.dataset_get_mix(self._core, _index(idx), sr, float(start), end, quality)
+
+    def get_source(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+        """``(list of mono float32 arrays, sr)``: the source recordings of item ``idx``
+        (``([], None)`` when it has none; filter with ``sources=True``)."""
+        return _asmd.dataset_get_source(self._core, _index(idx), sr, float(start), end,
+                                        quality)
+
+    def get_audio(self, idx, sources=None, sr=None, start=0.0, end=None, quality="hq"):
+        """The mix (``sources=None``) or the sum of the chosen source indices divided by
+        the number of all sources of the item (as ASMD 0.5.1): ``(array, sr)``."""
+        if sources is not None:
+            sources = [int(s) for s in sources]
+        return _asmd.dataset_get_audio(self._core, _index(idx), sources, sr, float(start),
+                                       end, quality)
+
+    def get_item(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+        """``(mix, sources, gts)``: ``get_mix``, ``get_source`` and ``get_gts`` of ``idx``."""
+        mix = self.get_mix(idx, sr=sr, start=start, end=end, quality=quality)
+        sources = self.get_source(idx, sr=sr, start=start, end=end, quality=quality)
+        return mix, sources, self.get_gts(idx)
+
+    def get_audio_data(self, idx):
+        """Per mixed recording of item ``idx``: ``(duration s, bitrate kb/s, sample rate,
+        channels)``, from the headers only."""
+        return _asmd.dataset_get_audio_data(self._core, _index(idx))
+
     # ------------------------------------------------------------------ annotations
     def get_gts(self, idx):
         """The ground truths of item ``idx`` as dicts, one per instrument track."""

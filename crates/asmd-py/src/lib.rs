@@ -4,6 +4,7 @@
 //! module). The user-facing API (`asmd.asmd.Dataset`, `asmd.dataset_utils`, `asmd.utils`,
 //! ...) is pure Python in `python/asmd/` and calls into this module.
 
+mod audio;
 mod cli;
 mod convert;
 mod convert_py;
@@ -28,6 +29,7 @@ fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     ground_truth::register(m)?;
     cli::register(m)?;
+    audio::register(m)?;
     convert::register(m)?;
     utils::register(m)?;
     Ok(())
