@@ -84,6 +84,9 @@ pub enum Command {
     /// Download datasets from their official sources, unpack them and add ground truth.
     #[command(after_help = INSTALL_HELP)]
     Install(Box<InstallArgs>),
+    /// Describe recordings from their headers, or export mixed recordings as WAV.
+    #[command(subcommand)]
+    Audio(AudioCommand),
     /// Rebuild ground truth from the original annotations of installed datasets.
     #[command(after_help = CONVERT_HELP)]
     Convert(ConvertArgs),
@@ -200,6 +203,55 @@ pub struct ConvertArgs {
     /// Seed of the artificial misalignment (same seed, same files).
     #[arg(long, default_value_t = 1002, value_name = "N")]
     pub seed: u64,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AudioCommand {
+    /// Duration, bit rate, sample rate, channels and codec of audio files (headers only),
+    /// given as files or as the mix recordings of a query.
+    #[command(
+        after_help = "Examples:\n  asmd audio info song.flac other.wav\n  asmd audio info --datasets Bach10 --json"
+    )]
+    Info(Box<AudioInfoArgs>),
+    /// Decode the mix of every selected song (resampled to --sr) and write it as WAV,
+    /// in parallel, to OUT/<dataset>/<title>.wav.
+    #[command(
+        after_help = "Files already exported are kept (use --force to redo them).\n\nExamples:\n  asmd audio export --datasets Bach10 --sr 16000 --out wavs/\n  asmd audio export --composer Mozart --sr 22050 --float --out /data/mozart"
+    )]
+    Export(Box<AudioExportArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct AudioInfoArgs {
+    /// Audio files (without files: the mix recordings of the query below).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AudioExportArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Output sample rate (default: each song's own).
+    #[arg(long, value_name = "HZ")]
+    pub sr: Option<u32>,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write 32-bit float WAV instead of 16-bit PCM.
+    #[arg(long)]
+    pub float: bool,
+    /// Resampling quality: hq or fast.
+    #[arg(long, default_value = "hq", value_name = "Q")]
+    pub quality: String,
+    /// Redo files that already exist.
+    #[arg(long)]
+    pub force: bool,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -10,6 +10,7 @@
 //! same command line (`python -m asmd.install ...`, the `asmd` console script).
 
 mod args;
+mod audio;
 mod check;
 mod convert;
 mod info;
@@ -44,6 +45,7 @@ where
         Command::Info(a) => info::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Convert(a) => convert::run(&cli.global, a),
+        Command::Audio(a) => audio::run(&cli.global, a),
         Command::Install(a) => install::run(&cli.global, a),
         Command::Status(a) => install::status(&cli.global, a),
         Command::Verify(a) => install::verify(&cli.global, a),

@@ -1,0 +1,130 @@
+//! `asmd audio info` and `asmd audio export` through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn asmd(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_asmd"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn tree(root: &Path) {
+    let install = root.join("install/duo");
+    std::fs::create_dir_all(&install).unwrap();
+    for (name, sr, secs) in [("a.wav", 22050u32, 1.0f32), ("b.wav", 44100, 0.5)] {
+        let x: Vec<f32> = (0..(sr as f32 * secs) as usize)
+            .map(|i| 0.3 * (i as f32 * 0.05).sin())
+            .collect();
+        asmd::audio::write_wav(&install.join(name), &[&x, &x], sr, false).unwrap();
+    }
+    let defs = root.join("defs");
+    std::fs::create_dir_all(&defs).unwrap();
+    let songs: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|t| {
+            format!(
+                r#"{{"title": "song {t}", "composer": "x", "instruments": ["piano"],
+                "recording": {{"path": ["duo/{t}.wav"]}}, "ground_truth": ["duo/{t}-0.json.gz"], "groups": ["all"]}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        defs.join("duo.json"),
+        format!(
+            r#"{{"name": "duo", "ensemble": false, "groups": ["all"], "instruments": ["piano"],
+            "sources": {{"format": "unknown"}}, "recording": {{"format": "wav"}},
+            "ground_truth": {{"all": {{"precise_alignment": 1}}}},
+            "install": {{"url": "unknown", "unpack": false, "login": false, "post-process": "unknown", "conversion": []}},
+            "songs": [{}]}}"#,
+            songs.join(",")
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn info_and_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tree(root);
+    let defs = root.join("defs");
+    let install = root.join("install");
+    let (d, i) = (defs.to_str().unwrap(), install.to_str().unwrap());
+
+    let (code, out, err) = asmd(&["audio", "info", "-d", d, "--install-dir", i, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["sample_rate"], 22050);
+    assert_eq!(v[1]["duration"], 0.5);
+    assert_eq!(v[1]["channels"], 2);
+
+    let file = install.join("duo/a.wav");
+    let (code, out, _) = asmd(&["audio", "info", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("22050") && out.contains("pcm_s16le"), "{out}");
+
+    let outdir = root.join("wavs");
+    let o = outdir.to_str().unwrap();
+    let (code, out, err) = asmd(&[
+        "audio",
+        "export",
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "--sr",
+        "16000",
+        "--out",
+        o,
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 written"), "{out}");
+    let a = asmd::audio::info(&outdir.join("duo/song a.wav")).unwrap();
+    assert_eq!((a.sample_rate, a.channels, a.frames), (16000, 1, 16000));
+    let b = asmd::audio::info(&outdir.join("duo/song b.wav")).unwrap();
+    assert_eq!(b.frames, 8000);
+    // A rerun keeps what is there.
+    let (_, out, _) = asmd(&[
+        "audio",
+        "export",
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "--sr",
+        "16000",
+        "--out",
+        o,
+        "-q",
+    ]);
+    assert!(out.contains("0 written, 2 already there"), "{out}");
+
+    // A missing recording fails that song, names the file, and exits 1.
+    std::fs::remove_file(install.join("duo/b.wav")).unwrap();
+    let (code, _, err) = asmd(&[
+        "audio",
+        "export",
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "--out",
+        o,
+        "--force",
+        "-q",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("b.wav"), "{err}");
+    let (code, _, err) = asmd(&["audio", "info", install.join("duo/b.wav").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("b.wav"), "{err}");
+}
