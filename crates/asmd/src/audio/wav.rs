@@ -309,6 +309,15 @@ fn convert_block(
                 *d = (l + r) * (0.5 / 32768.0);
             }
         }
+        (Encoding::Int(2), 2, false) => {
+            let (left, right) = out.split_at_mut(total);
+            let l = &mut left[offset..offset + frames];
+            let r = &mut right[offset..offset + frames];
+            for ((dl, dr), s) in l.iter_mut().zip(r.iter_mut()).zip(raw.chunks_exact(4)) {
+                *dl = i16::from_le_bytes([s[0], s[1]]) as f32 * (1.0 / 32768.0);
+                *dr = i16::from_le_bytes([s[2], s[3]]) as f32 * (1.0 / 32768.0);
+            }
+        }
         (Encoding::Float(4), 1, _) => {
             let dst = &mut out[offset..offset + frames];
             for (d, s) in dst.iter_mut().zip(raw.chunks_exact(4)) {
