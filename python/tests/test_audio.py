@@ -84,6 +84,11 @@ def test_errors_name_the_file(tmp_path):
     (tmp_path / "zero.wav").write_bytes(bytes(zero))
     with pytest.raises(AsmdFormatError, match="sample rate is 0"):
         audio.info(tmp_path / "zero.wav")
+    corrupt = bytearray(data)
+    corrupt[32:34] = (3).to_bytes(2, "little")  # block align not a multiple of 2 channels
+    (tmp_path / "corrupt.wav").write_bytes(bytes(corrupt))
+    with pytest.raises(AsmdFormatError, match="corrupt.wav.*corrupt header"):
+        audio.load(tmp_path / "corrupt.wav")
     (tmp_path / "x.ogg").write_bytes(b"not audio" * 100)
     with pytest.raises(AsmdUnsupportedError, match="x.ogg"):
         audio.load(tmp_path / "x.ogg")
