@@ -100,6 +100,62 @@ pub enum Command {
         after_help = "Exit code 1 when an installed dataset has problems.\n\nExamples:\n  asmd verify\n  asmd verify --dataset Bach10 --checksums"
     )]
     Verify(VerifyArgs),
+    /// Misalignment statistics: train the model, evaluate the generators.
+    #[command(subcommand, after_help = STATS_HELP)]
+    Stats(StatsCommand),
+}
+
+const STATS_HELP: &str = "Examples:\n  asmd stats train --from-pairs asap-dev/ --out model.json\n  \
+asmd stats train --datasets Maestro --groups asap --out model.json\n  \
+asmd stats evaluate --from-pairs asap-dev/ --seed 1992\n  asmd stats evaluate --from-pairs asap-dev/ --json";
+
+#[derive(Subcommand, Debug)]
+pub enum StatsCommand {
+    /// Match scores with performances and train a misalignment model (JSON).
+    #[command(after_help = STATS_HELP)]
+    Train(StatsTrainArgs),
+    /// 70/30 evaluation: mean L1 (s) of generated vs real score onsets/offsets per method.
+    #[command(after_help = STATS_HELP)]
+    Evaluate(StatsEvalArgs),
+}
+
+/// Where score/performance pairs come from.
+#[derive(Args, Debug)]
+pub struct PairsArgs {
+    /// A folder of score/performance MIDI pairs (ASAP layout: midi_score.mid + performances
+    /// in the same folder) instead of a dataset selection.
+    #[arg(long, value_name = "DIR")]
+    pub from_pairs: Option<PathBuf>,
+    /// Dataset selection (default: songs with both `score` and an aligned type).
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Seconds allowed to match one song; slower songs are skipped.
+    #[arg(long, default_value_t = 20, value_name = "SECS")]
+    pub timeout: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsTrainArgs {
+    #[command(flatten)]
+    pub pairs: PairsArgs,
+    /// Where to write the model.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// Method the model generates with by default.
+    #[arg(long, default_value = "tempo", value_parser = ["tempo", "histogram"])]
+    pub method: String,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsEvalArgs {
+    #[command(flatten)]
+    pub pairs: PairsArgs,
+    /// Seed of the split and of the random draws.
+    #[arg(long, default_value_t = 1992, value_name = "N")]
+    pub seed: u64,
 }
 
 const INSTALL_HELP: &str = "Without datasets, installs all of them; a dataset counts as installed only when \
@@ -203,6 +259,12 @@ pub struct ConvertArgs {
     /// Seed of the artificial misalignment (same seed, same files).
     #[arg(long, default_value_t = 1002, value_name = "N")]
     pub seed: u64,
+    /// Misalignment model (JSON from `asmd stats train`; default: the shipped one).
+    #[arg(long, value_name = "FILE")]
+    pub misalignment_model: Option<PathBuf>,
+    /// Do not generate `misaligned` notes for groups with `misaligned: 2`.
+    #[arg(long, conflicts_with = "misalignment_model")]
+    pub no_misalignment: bool,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -17,7 +17,13 @@ fn options(g: &Global, a: &ConvertArgs) -> asmd::Result<ConvertOptions> {
         force: a.force,
         progress: !a.quiet && !g.json,
         seed: a.seed,
-        misalign: None,
+        misalign: if a.no_misalignment {
+            None
+        } else {
+            Some(asmd::misalign::default_hook(
+                a.misalignment_model.as_deref(),
+            )?)
+        },
     })
 }
 

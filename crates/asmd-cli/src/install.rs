@@ -72,6 +72,7 @@ fn options(g: &Global, a: &InstallArgs) -> asmd::Result<(InstallOptions, Metadat
             asmd::convert::Registry::builtin(),
             asmd::convert::ConvertOptions {
                 progress: o.progress,
+                misalign: Some(asmd::misalign::default_hook(None)?),
                 ..Default::default()
             },
         ));

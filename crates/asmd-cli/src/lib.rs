@@ -18,6 +18,7 @@ mod install;
 mod list;
 mod output;
 mod query;
+mod stats;
 
 use std::ffi::OsString;
 
@@ -49,6 +50,7 @@ where
         Command::Install(a) => install::run(&cli.global, a),
         Command::Status(a) => install::status(&cli.global, a),
         Command::Verify(a) => install::verify(&cli.global, a),
+        Command::Stats(a) => stats::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

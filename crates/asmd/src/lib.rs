@@ -29,6 +29,7 @@ pub mod install;
 pub mod mat;
 pub mod metadataset;
 pub mod midi;
+pub mod misalign;
 pub mod parallel;
 pub mod progress;
 pub mod score;
