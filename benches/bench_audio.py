@@ -66,26 +66,47 @@ def main():
 
     cases = [
         ("WAV 16-bit decode (mono)", lambda: sf_mono(wav), lambda: audio.load(wav)),
-        ("WAV 16-bit decode (stereo, no mix)", lambda: sf.read(wav, dtype="float32"),
-         lambda: audio.load(wav, mono=False)),
+        (
+            "WAV 16-bit decode (stereo, no mix)",
+            lambda: sf.read(wav, dtype="float32"),
+            lambda: audio.load(wav, mono=False),
+        ),
         ("FLAC decode (mono)", lambda: sf_mono(flac), lambda: audio.load(flac)),
-        ("WAV decode + resample 16 kHz", lambda: sf_soxr(wav), lambda: audio.load(wav, sr=16000)),
-        ("FLAC decode + resample 16 kHz", lambda: sf_soxr(flac), lambda: audio.load(flac, sr=16000)),
-        ("WAV 10 s excerpt", lambda: sf.read(wav, start=90 * 44100, stop=100 * 44100, dtype="float32"),
-         lambda: audio.load(wav, start=90, end=100)),
-        ("FLAC 10 s excerpt", lambda: sf.read(flac, start=90 * 44100, stop=100 * 44100, dtype="float32"),
-         lambda: audio.load(flac, start=90, end=100)),
+        (
+            "WAV decode + resample 16 kHz",
+            lambda: sf_soxr(wav),
+            lambda: audio.load(wav, sr=16000),
+        ),
+        (
+            "FLAC decode + resample 16 kHz",
+            lambda: sf_soxr(flac),
+            lambda: audio.load(flac, sr=16000),
+        ),
+        (
+            "WAV 10 s excerpt",
+            lambda: sf.read(wav, start=90 * 44100, stop=100 * 44100, dtype="float32"),
+            lambda: audio.load(wav, start=90, end=100),
+        ),
+        (
+            "FLAC 10 s excerpt",
+            lambda: sf.read(flac, start=90 * 44100, stop=100 * 44100, dtype="float32"),
+            lambda: audio.load(flac, start=90, end=100),
+        ),
     ]
     # same output?
     ref, _ = sf_mono(wav)
     ours, _ = audio.load(wav)
-    print(f"files in {d}; max |asmd - soundfile| on WAV mono: {np.abs(ref - ours).max():.2e}")
+    print(
+        f"files in {d}; max |asmd - soundfile| on WAV mono: {np.abs(ref - ours).max():.2e}"
+    )
     r16 = sf_soxr(wav)
     o16, _ = audio.load(wav, sr=16000)
     n = min(r16.size, o16.size)
     snr = 10 * np.log10(np.sum(r16[:n] ** 2) / np.sum((r16[:n] - o16[:n]) ** 2))
-    print(f"16 kHz lengths soxr {r16.size} / asmd {o16.size}; asmd vs soxr HQ agreement {snr:.1f} dB"
-          " (the difference is the noise in the two filters' 7.2-8 kHz transition bands)")
+    print(
+        f"16 kHz lengths soxr {r16.size} / asmd {o16.size}; asmd vs soxr HQ agreement {snr:.1f} dB"
+        " (the difference is the noise in the two filters' 7.2-8 kHz transition bands)"
+    )
     print(f"{'case':34} {'soundfile(+soxr)':>16} {'asmd':>10} {'ratio':>7}")
     for name, ref_fn, our_fn in cases:
         tr, to = timeit(ref_fn, a.repeat), timeit(our_fn, a.repeat)

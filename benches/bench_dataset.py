@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TIMER = r'''
+TIMER = r"""
 import contextlib, io, json, os, sys, time, statistics
 which, defs, meta, reps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 from asmd import asmd, dataset_utils as du
@@ -54,7 +54,7 @@ out["get_pianoroll_0.05"] = med(lambda: d.get_pianoroll(0, score_type=["precise_
 m = du.get_score_mat(d, 0, score_type=["precise_alignment"])
 out["_notes"] = int(m.shape[0])
 print(json.dumps(out))
-'''
+"""
 
 
 def make_tree(root, n_notes=20_000, seed=0):
@@ -69,10 +69,21 @@ def make_tree(root, n_notes=20_000, seed=0):
     vels = rng.integers(20, 111, n_notes)
     ped_t = np.cumsum(rng.uniform(0.2, 0.8, int(onsets[-1] / 0.5) + 4))
     gt = {
-        "precise_alignment": {"onsets": onsets.tolist(), "offsets": offsets.tolist(),
-                              "pitches": pitches.tolist(), "velocities": vels.tolist(), "notes": []},
-        "sustain": {"times": ped_t.tolist(), "values": rng.integers(0, 128, len(ped_t)).tolist()},
-        "soft": {"times": ped_t[::10].tolist(), "values": rng.integers(0, 128, len(ped_t[::10])).tolist()},
+        "precise_alignment": {
+            "onsets": onsets.tolist(),
+            "offsets": offsets.tolist(),
+            "pitches": pitches.tolist(),
+            "velocities": vels.tolist(),
+            "notes": [],
+        },
+        "sustain": {
+            "times": ped_t.tolist(),
+            "values": rng.integers(0, 128, len(ped_t)).tolist(),
+        },
+        "soft": {
+            "times": ped_t[::10].tolist(),
+            "values": rng.integers(0, 128, len(ped_t[::10])).tolist(),
+        },
         "instrument": 0,
     }
     install = root / "install"
@@ -81,19 +92,48 @@ def make_tree(root, n_notes=20_000, seed=0):
     _asmd.write_gt_json(json.dumps(gt), str(gt_path))
     defs = root / "definitions"
     defs.mkdir(exist_ok=True)
-    (defs / "synth.json").write_text(json.dumps({
-        "name": "synth", "ensemble": False, "groups": ["all"], "instruments": ["piano"],
-        "sources": {"format": "unknown"}, "recording": {"format": "wav"},
-        "ground_truth": {"all": {"precise_alignment": 1}},
-        "install": {"url": "unknown", "unpack": False, "login": False, "post-process": "unknown",
-                    "conversion": []},
-        "songs": [{"title": "piano", "composer": "synth", "instruments": ["piano"],
-                   "recording": {"path": ["synth/piano.wav"]},
-                   "ground_truth": ["synth/piano-0.json.gz"], "groups": ["all"]}],
-    }))
+    (defs / "synth.json").write_text(
+        json.dumps(
+            {
+                "name": "synth",
+                "ensemble": False,
+                "groups": ["all"],
+                "instruments": ["piano"],
+                "sources": {"format": "unknown"},
+                "recording": {"format": "wav"},
+                "ground_truth": {"all": {"precise_alignment": 1}},
+                "install": {
+                    "url": "unknown",
+                    "unpack": False,
+                    "login": False,
+                    "post-process": "unknown",
+                    "conversion": [],
+                },
+                "songs": [
+                    {
+                        "title": "piano",
+                        "composer": "synth",
+                        "instruments": ["piano"],
+                        "recording": {"path": ["synth/piano.wav"]},
+                        "ground_truth": ["synth/piano-0.json.gz"],
+                        "groups": ["all"],
+                    }
+                ],
+            }
+        )
+    )
     meta = root / "datasets.json"
-    meta.write_text(json.dumps({"author": "bench", "year": 2026, "url": "",
-                                "install_dir": str(install), "decompress_path": str(install)}))
+    meta.write_text(
+        json.dumps(
+            {
+                "author": "bench",
+                "year": 2026,
+                "url": "",
+                "install_dir": str(install),
+                "decompress_path": str(install),
+            }
+        )
+    )
     return defs, meta
 
 
@@ -101,18 +141,29 @@ def run(python, path_env, which, defs, meta, reps, extra_env=None):
     env = dict(os.environ, RAYON_NUM_THREADS="1", **(extra_env or {}))
     if path_env:
         env["PYTHONPATH"] = path_env
-    res = subprocess.run([python, "-c", TIMER, which, str(defs), str(meta), str(reps)],
-                         env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [python, "-c", TIMER, which, str(defs), str(meta), str(reps)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         sys.exit(f"{which} failed:\n{res.stderr}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--ref-python", default=os.path.expanduser("~/.asmd-refenv/bin/python"))
-    ap.add_argument("--ref-path", default=os.path.expanduser("~/.asmd-refenv/src"),
-                    help="folder holding the reference `asmd` package")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--ref-python", default=os.path.expanduser("~/.asmd-refenv/bin/python")
+    )
+    ap.add_argument(
+        "--ref-path",
+        default=os.path.expanduser("~/.asmd-refenv/src"),
+        help="folder holding the reference `asmd` package",
+    )
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -121,7 +172,9 @@ def main():
     root.mkdir(parents=True, exist_ok=True)
     defs, meta = make_tree(root)
     # cold: the ground-truth cache disabled, every call parses the file
-    cold = run(sys.executable, None, "ours", defs, meta, args.reps, {"ASMD_GT_CACHE_MB": "0"})
+    cold = run(
+        sys.executable, None, "ours", defs, meta, args.reps, {"ASMD_GT_CACHE_MB": "0"}
+    )
     # warm: repeated calls hit the process-wide cache of parsed ground truth
     warm = run(sys.executable, None, "ours", defs, meta, args.reps)
     ref = run(args.ref_python, args.ref_path, "ref", defs, meta, args.reps)
@@ -129,13 +182,21 @@ def main():
     if args.json:
         print(json.dumps({"cold": cold, "warm": warm, "ref": ref}))
         return
-    print(f"synthetic performance: {warm['_notes']} notes with pedals; medians of {args.reps} runs, "
-          "single-threaded")
-    print(f"{'operation':<22}{'ASMD 0.5.1':>12}{'asmd cold':>12}{'speed-up':>10}{'asmd warm':>12}{'speed-up':>10}")
+    print(
+        f"synthetic performance: {warm['_notes']} notes with pedals; medians of {args.reps} runs, "
+        "single-threaded"
+    )
+    print(
+        f"{'operation':<22}{'ASMD 0.5.1':>12}{'asmd cold':>12}{'speed-up':>10}{'asmd warm':>12}{'speed-up':>10}"
+    )
     for k in rows:
-        print(f"{k:<22}{ref[k] * 1e3:>9.3f} ms{cold[k] * 1e3:>9.3f} ms{ref[k] / cold[k]:>9.1f}x"
-              f"{warm[k] * 1e3:>9.3f} ms{ref[k] / warm[k]:>9.1f}x")
-    print("cold = ground-truth cache disabled (ASMD_GT_CACHE_MB=0): every call reads and parses the file")
+        print(
+            f"{k:<22}{ref[k] * 1e3:>9.3f} ms{cold[k] * 1e3:>9.3f} ms{ref[k] / cold[k]:>9.1f}x"
+            f"{warm[k] * 1e3:>9.3f} ms{ref[k] / warm[k]:>9.1f}x"
+        )
+    print(
+        "cold = ground-truth cache disabled (ASMD_GT_CACHE_MB=0): every call reads and parses the file"
+    )
 
 
 if __name__ == "__main__":

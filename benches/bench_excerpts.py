@@ -45,17 +45,33 @@ def make_song(path_stem, minutes, fmt, seed):
     vels = rng.integers(20, 120, onsets.size)
     pm = pretty_midi.PrettyMIDI()
     inst = pretty_midi.Instrument(0)
-    inst.notes = [pretty_midi.Note(int(v), int(p), float(a), float(b))
-                  for a, b, p, v in zip(onsets, offsets, pitches, vels)]
+    inst.notes = [
+        pretty_midi.Note(int(v), int(p), float(a), float(b))
+        for a, b, p, v in zip(onsets, offsets, pitches, vels)
+    ]
     pm.instruments.append(inst)
     pm.write(f"{path_stem}.mid")
-    group = {"onsets": onsets.tolist(), "offsets": offsets.tolist(),
-             "pitches": pitches.tolist(), "velocities": vels.tolist(), "notes": []}
+    group = {
+        "onsets": onsets.tolist(),
+        "offsets": offsets.tolist(),
+        "pitches": pitches.tolist(),
+        "velocities": vels.tolist(),
+        "notes": [],
+    }
     empty = {"onsets": [], "offsets": [], "pitches": [], "velocities": [], "notes": []}
-    gt = {"precise_alignment": group, "broad_alignment": empty, "misaligned": empty,
-          "score": dict(empty, beats=[]), "missing": [], "extra": [], "f0": [],
-          "instrument": 0, "sustain": {"times": [], "values": []},
-          "sostenuto": {"times": [], "values": []}, "soft": {"times": [], "values": []}}
+    gt = {
+        "precise_alignment": group,
+        "broad_alignment": empty,
+        "misaligned": empty,
+        "score": dict(empty, beats=[]),
+        "missing": [],
+        "extra": [],
+        "f0": [],
+        "instrument": 0,
+        "sustain": {"times": [], "values": []},
+        "sostenuto": {"times": [], "values": []},
+        "soft": {"times": [], "values": []},
+    }
     _asmd.write_gt_json(json.dumps(gt), f"{path_stem}-0.json.gz")
     return dur
 
@@ -64,8 +80,11 @@ class MirdataStyle(TorchDataset):
     """What a researcher writes with soundfile + soxr + pretty_midi."""
 
     def __init__(self, songs):
-        self.index = [(audio, midi, s) for audio, midi, dur in songs
-                      for s in np.arange(0, dur - EXCERPT + 1e-9, EXCERPT)]
+        self.index = [
+            (audio, midi, s)
+            for audio, midi, dur in songs
+            for s in np.arange(0, dur - EXCERPT + 1e-9, EXCERPT)
+        ]
 
     def __len__(self):
         return len(self.index)
@@ -73,20 +92,35 @@ class MirdataStyle(TorchDataset):
     def __getitem__(self, k):
         audio, midi, start = self.index[k]
         info = sf.info(audio)
-        x, sr = sf.read(audio, start=int(start * info.samplerate),
-                        stop=int((start + EXCERPT) * info.samplerate), dtype="float32")
+        x, sr = sf.read(
+            audio,
+            start=int(start * info.samplerate),
+            stop=int((start + EXCERPT) * info.samplerate),
+            dtype="float32",
+        )
         x = soxr.resample(x.mean(axis=1), sr, SR, quality="HQ")
         roll = pretty_midi.PrettyMIDI(midi).get_piano_roll(fs=FPS)
         a = int(start * FPS)
-        roll = roll[:, a:a + int(EXCERPT * FPS)]
+        roll = roll[:, a : a + int(EXCERPT * FPS)]
         roll = np.pad(roll, ((0, 0), (0, int(EXCERPT * FPS) - roll.shape[1])))
-        return {"audio": torch.from_numpy(x), "pianoroll": torch.from_numpy(roll.astype(np.float32))}
+        return {
+            "audio": torch.from_numpy(x),
+            "pianoroll": torch.from_numpy(roll.astype(np.float32)),
+        }
 
 
 def rate(ds, workers, epochs=2):
-    loader = DataLoader(ds, batch_size=4, num_workers=workers, shuffle=True,
-                        generator=torch.Generator().manual_seed(0), persistent_workers=workers > 0)
-    for _ in loader:  # warm-up epoch (workers start, caches fill as they would in training)
+    loader = DataLoader(
+        ds,
+        batch_size=4,
+        num_workers=workers,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+        persistent_workers=workers > 0,
+    )
+    for (
+        _
+    ) in loader:  # warm-up epoch (workers start, caches fill as they would in training)
         pass
     t = time.perf_counter()
     n = 0
@@ -110,29 +144,65 @@ def main():
         stem = os.path.join(install, "b", f"s{k}")
         dur = make_song(stem, a.minutes, a.format, k)
         songs.append((f"{stem}.{a.format}", f"{stem}.mid", dur))
-        defs.append({"title": f"s{k}", "composer": "x", "instruments": ["piano"],
-                     "recording": {"path": [f"b/s{k}.{a.format}"]},
-                     "ground_truth": [f"b/s{k}-0.json.gz"], "groups": ["all"]})
+        defs.append(
+            {
+                "title": f"s{k}",
+                "composer": "x",
+                "instruments": ["piano"],
+                "recording": {"path": [f"b/s{k}.{a.format}"]},
+                "ground_truth": [f"b/s{k}-0.json.gz"],
+                "groups": ["all"],
+            }
+        )
     os.makedirs(os.path.join(root, "defs"))
     with open(os.path.join(root, "defs", "b.json"), "w") as f:
-        json.dump({"name": "b", "ensemble": False, "groups": ["all"], "instruments": ["piano"],
-                   "sources": {"format": "unknown"}, "recording": {"format": a.format},
-                   "ground_truth": {"all": {"precise_alignment": 1}},
-                   "install": {"url": "unknown", "unpack": False, "login": False,
-                               "post-process": "unknown", "conversion": []},
-                   "songs": defs}, f)
+        json.dump(
+            {
+                "name": "b",
+                "ensemble": False,
+                "groups": ["all"],
+                "instruments": ["piano"],
+                "sources": {"format": "unknown"},
+                "recording": {"format": a.format},
+                "ground_truth": {"all": {"precise_alignment": 1}},
+                "install": {
+                    "url": "unknown",
+                    "unpack": False,
+                    "login": False,
+                    "post-process": "unknown",
+                    "conversion": [],
+                },
+                "songs": defs,
+            },
+            f,
+        )
     with open(os.path.join(root, "datasets.json"), "w") as f:
-        json.dump({"author": "", "year": 0, "url": "", "install_dir": install,
-                   "decompress_path": install}, f)
-    d = asmd.Dataset([os.path.join(root, "defs")], metadataset_path=os.path.join(root, "datasets.json"))
+        json.dump(
+            {
+                "author": "",
+                "year": 0,
+                "url": "",
+                "install_dir": install,
+                "decompress_path": install,
+            },
+            f,
+        )
+    d = asmd.Dataset(
+        [os.path.join(root, "defs")],
+        metadataset_path=os.path.join(root, "datasets.json"),
+    )
     ours = ExcerptDataset(d, excerpt=EXCERPT, sr=SR, frame_hop=1 / FPS)
     base = MirdataStyle(songs)
-    print(f"{a.songs} songs x {a.minutes} min {a.format}: {len(ours)} excerpts of {EXCERPT} s "
-          f"(baseline {len(base)}), 2 workers, 2 timed epochs after a warm-up")
+    print(
+        f"{a.songs} songs x {a.minutes} min {a.format}: {len(ours)} excerpts of {EXCERPT} s "
+        f"(baseline {len(base)}), 2 workers, 2 timed epochs after a warm-up"
+    )
     rb = rate(base, 2)
     ro = rate(ours, 2)
     print(f"soundfile + soxr HQ + pretty_midi: {rb:8.1f} excerpts/s")
-    print(f"asmd.torch.ExcerptDataset:        {ro:8.1f} excerpts/s   ratio {ro / rb:.1f}x")
+    print(
+        f"asmd.torch.ExcerptDataset:        {ro:8.1f} excerpts/s   ratio {ro / rb:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ same kind of archives (24 files x 2 MB, deflate / tar.gz level 6).
 
     python benches/bench_install.py
 """
+
 import hashlib
 import io
 import math
@@ -40,7 +41,10 @@ def best(f, n=5):
 def main():
     d = tempfile.mkdtemp()
     zp, tp = os.path.join(d, "bench.zip"), os.path.join(d, "bench.tar.gz")
-    with zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as z, tarfile.open(tp, "w:gz") as t:
+    with (
+        zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as z,
+        tarfile.open(tp, "w:gz") as t,
+    ):
         for i in range(FILES):
             c = content(i)
             name = "data/song%02d.wav" % i
@@ -68,7 +72,9 @@ def main():
                     h.update(b)
 
         s = best(digest)
-        print("%s of the zip %.3f s  %.0f MB/s" % (algo, s, os.path.getsize(zp) / 1e6 / s))
+        print(
+            "%s of the zip %.3f s  %.0f MB/s" % (algo, s, os.path.getsize(zp) / 1e6 / s)
+        )
     shutil.rmtree(d)
 
 

@@ -9,6 +9,7 @@ written with repr() so they parse back bit for bit.
     ~/.asmd-refenv/bin/python benches/midi_conformance.py DIR_OR_FILE... --out dump.json
     ASMD_MIDI_CONFORMANCE=dump.json cargo test -p asmd --test midi_conformance -- --nocapture
 """
+
 import argparse
 import json
 import os
@@ -25,8 +26,13 @@ def dump(path):
                 {
                     "program": int(i.program),
                     "is_drum": bool(i.is_drum),
-                    "notes": [[n.pitch, n.velocity, float(n.start), float(n.end)] for n in i.notes],
-                    "control_changes": [[c.number, c.value, float(c.time)] for c in i.control_changes],
+                    "notes": [
+                        [n.pitch, n.velocity, float(n.start), float(n.end)]
+                        for n in i.notes
+                    ],
+                    "control_changes": [
+                        [c.number, c.value, float(c.time)] for c in i.control_changes
+                    ],
                 }
                 for i in pm.instruments
             ],
@@ -38,26 +44,45 @@ def dump(path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="+", help="MIDI files or folders (searched recursively for .mid/.midi)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "paths",
+        nargs="+",
+        help="MIDI files or folders (searched recursively for .mid/.midi)",
+    )
     ap.add_argument("--out", required=True, help="JSON file to write: {path: dump}")
-    ap.add_argument("--relative-to", default=None, help="store paths relative to this folder")
+    ap.add_argument(
+        "--relative-to", default=None, help="store paths relative to this folder"
+    )
     args = ap.parse_args()
     files = []
     for p in args.paths:
         if os.path.isdir(p):
             for root, _, names in os.walk(p):
-                files += [os.path.join(root, n) for n in names if n.lower().endswith((".mid", ".midi"))]
+                files += [
+                    os.path.join(root, n)
+                    for n in names
+                    if n.lower().endswith((".mid", ".midi"))
+                ]
         else:
             files.append(p)
     files.sort()
     out = {}
     for f in files:
-        key = os.path.relpath(f, args.relative_to) if args.relative_to else os.path.abspath(f)
+        key = (
+            os.path.relpath(f, args.relative_to)
+            if args.relative_to
+            else os.path.abspath(f)
+        )
         out[key] = dump(f)
     with open(args.out, "w") as fh:
         json.dump(out, fh)
-    print(f"{len(files)} files, {sum('error' in v for v in out.values())} raised", file=sys.stderr)
+    print(
+        f"{len(files)} files, {sum('error' in v for v in out.values())} raised",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

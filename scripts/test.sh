@@ -10,6 +10,8 @@ echo "== installing the Python test dependencies into .venv" >&2
 
 echo "== formatting and lints" >&2
 cargo fmt --all -- --check
+.venv/bin/ruff format --check python benches
+.venv/bin/ruff check -q --select E9,F python benches
 cargo clippy -q --workspace --all-targets -- -D warnings
 
 echo "== Rust tests" >&2

@@ -28,8 +28,10 @@ def import_scores(install_dir=None, mirror=None):
 def main():
     report = import_scores()
     missing = report["missing_performances"]
-    print(f"ASAP: {report['copied']} scores copied into {report['install_dir']} "
-          f"({report['rows']} rows, {len(missing)} performances not installed)")
+    print(
+        f"ASAP: {report['copied']} scores copied into {report['install_dir']} "
+        f"({report['rows']} rows, {len(missing)} performances not installed)"
+    )
     return 0
 
 

@@ -67,7 +67,9 @@ class Dataset(metaclass=_ChainableInit):
         Override the install directory of ``datasets.json``.
     """
 
-    def __init__(self, definitions=None, metadataset_path=None, empty=False, install_dir=None):
+    def __init__(
+        self, definitions=None, metadataset_path=None, empty=False, install_dir=None
+    ):
         self._core = _asmd._Dataset(
             _dirs(definitions),
             None if metadataset_path is None else os.fspath(metadataset_path),
@@ -103,7 +105,9 @@ class Dataset(metaclass=_ChainableInit):
         new = self.__class__.__new__(self.__class__)
         memo[id(self)] = new
         for k, v in self.__dict__.items():
-            setattr(new, k, self._core.copy() if k == "_core" else _copy.deepcopy(v, memo))
+            setattr(
+                new, k, self._core.copy() if k == "_core" else _copy.deepcopy(v, memo)
+            )
         return new
 
     @property
@@ -141,16 +145,38 @@ class Dataset(metaclass=_ChainableInit):
         return self._core.chunks
 
     # ------------------------------------------------------------------ selection
-    def filter(self, instruments=[], ensemble=None, mixed=True, sources=False, all=False,
-               composer='', datasets=[], groups=[], ground_truth=[], copy=False,
-               instrument_match='exact', composer_ignore_case=False):
+    def filter(
+        self,
+        instruments=[],
+        ensemble=None,
+        mixed=True,
+        sources=False,
+        all=False,
+        composer="",
+        datasets=[],
+        groups=[],
+        ground_truth=[],
+        copy=False,
+        instrument_match="exact",
+        composer_ignore_case=False,
+    ):
         """Narrow the selection; see :func:`asmd.dataset_utils.filter`. Returns ``self``
         (or a filtered copy with ``copy=True``)."""
         return dataset_utils.filter(
-            self, instruments=instruments, ensemble=ensemble, mixed=mixed, sources=sources,
-            all=all, composer=composer, datasets=datasets, groups=groups,
-            ground_truth=ground_truth, copy=copy, instrument_match=instrument_match,
-            composer_ignore_case=composer_ignore_case)
+            self,
+            instruments=instruments,
+            ensemble=ensemble,
+            mixed=mixed,
+            sources=sources,
+            all=all,
+            composer=composer,
+            datasets=datasets,
+            groups=groups,
+            ground_truth=ground_truth,
+            copy=copy,
+            instrument_match=instrument_match,
+            composer_ignore_case=composer_ignore_case,
+        )
 
     def get_songs(self):
         """The selected songs as dicts (definition fields plus ``dataset``), in order."""
@@ -191,7 +217,9 @@ class Dataset(metaclass=_ChainableInit):
             items = tqdm(items, disable=not _progress_wanted())
         except ImportError:
             pass
-        return Parallel(**joblib_kwargs)(delayed(func)(i, self, *args, **kwargs) for i in items)
+        return Parallel(**joblib_kwargs)(
+            delayed(func)(i, self, *args, **kwargs) for i in items
+        )
 
     # ------------------------------------------------------------------ paths
     def get_mix_paths(self, idx):
@@ -215,21 +243,25 @@ class Dataset(metaclass=_ChainableInit):
         resamples (``quality="hq"``, comparable to soxr HQ, or ``"fast"``); ``start`` /
         ``end`` (seconds) decode only that excerpt.
         """
-        return _asmd.dataset_get_mix(self._core, _index(idx), sr, float(start), end, quality)
+        return _asmd.dataset_get_mix(
+            self._core, _index(idx), sr, float(start), end, quality
+        )
 
     def get_source(self, idx, sr=None, start=0.0, end=None, quality="hq"):
         """``(list of mono float32 arrays, sr)``: the source recordings of item ``idx``
         (``([], None)`` when it has none; filter with ``sources=True``)."""
-        return _asmd.dataset_get_source(self._core, _index(idx), sr, float(start), end,
-                                        quality)
+        return _asmd.dataset_get_source(
+            self._core, _index(idx), sr, float(start), end, quality
+        )
 
     def get_audio(self, idx, sources=None, sr=None, start=0.0, end=None, quality="hq"):
         """The mix (``sources=None``) or the sum of the chosen source indices divided by
         the number of all sources of the item (as ASMD 0.5.1): ``(array, sr)``."""
         if sources is not None:
             sources = [int(s) for s in sources]
-        return _asmd.dataset_get_audio(self._core, _index(idx), sources, sr, float(start),
-                                       end, quality)
+        return _asmd.dataset_get_audio(
+            self._core, _index(idx), sources, sr, float(start), end, quality
+        )
 
     def get_item(self, idx, sr=None, start=0.0, end=None, quality="hq"):
         """``(mix, sources, gts)``: ``get_mix``, ``get_source`` and ``get_gts`` of ``idx``."""
@@ -247,17 +279,24 @@ class Dataset(metaclass=_ChainableInit):
         """The ground truths of item ``idx`` as dicts, one per instrument track."""
         return self._core.get_gts(_index(idx))
 
-    def get_score_mat(self, idx, score_type=['misaligned'], return_notes=''):
+    def get_score_mat(self, idx, score_type=["misaligned"], return_notes=""):
         """``n x 6`` array ``[pitch, onset, offset, velocity, program, track]``; see
         :func:`asmd.dataset_utils.get_score_mat`."""
-        return dataset_utils.get_score_mat(self, idx, score_type=score_type,
-                                           return_notes=return_notes)
+        return dataset_utils.get_score_mat(
+            self, idx, score_type=score_type, return_notes=return_notes
+        )
 
     # the paper's name
     get_score = get_score_mat
 
-    def get_pianoroll(self, idx, score_type=['misaligned'], resolution=0.25, onsets=False,
-                      velocity=True):
+    def get_pianoroll(
+        self,
+        idx,
+        score_type=["misaligned"],
+        resolution=0.25,
+        onsets=False,
+        velocity=True,
+    ):
         """``128 x (floor(max_offset / resolution) + 1)`` pianoroll of item ``idx``.
 
         Note ``k`` fills columns ``floor(onset/resolution)`` to ``floor(offset/resolution)``
@@ -265,8 +304,13 @@ class Dataset(metaclass=_ChainableInit):
         with ``velocity=False``); ``onsets=True`` writes -1 at onset columns; later notes
         overwrite earlier ones.
         """
-        return self._core.get_pianoroll(_index(idx), dataset_utils._score_types(score_type),
-                                        float(resolution), bool(onsets), bool(velocity))
+        return self._core.get_pianoroll(
+            _index(idx),
+            dataset_utils._score_types(score_type),
+            float(resolution),
+            bool(onsets),
+            bool(velocity),
+        )
 
     def get_beats(self, idx):
         """Score beat times (seconds) of each ground truth of item ``idx``: a list of arrays."""
@@ -286,15 +330,18 @@ class Dataset(metaclass=_ChainableInit):
 
     def get_pedaling_mat(self, idx, frame_based=False, winlen=0.046, hop=0.01):
         """Pedaling of item ``idx``; see :func:`asmd.dataset_utils.get_pedaling_mat`."""
-        return dataset_utils.get_pedaling_mat(self, idx, frame_based=frame_based,
-                                              winlen=winlen, hop=hop)
+        return dataset_utils.get_pedaling_mat(
+            self, idx, frame_based=frame_based, winlen=winlen, hop=hop
+        )
 
 
 def _index(idx):
     try:
         i = idx.__index__()
     except AttributeError:
-        raise TypeError(f"item index must be an integer, got {type(idx).__name__}") from None
+        raise TypeError(
+            f"item index must be an integer, got {type(idx).__name__}"
+        ) from None
     if i < 0:
         raise IndexError(f"negative item index {i}")
     return i

@@ -42,8 +42,9 @@ def info(path):
 def resample(x, orig_sr, target_sr, quality="hq"):
     """Resample a 1-D signal; the output has ``ceil(len * target / orig)`` samples and is
     aligned with the input."""
-    return _asmd.resample(np.ascontiguousarray(x, dtype=np.float32), int(orig_sr),
-                          int(target_sr), quality)
+    return _asmd.resample(
+        np.ascontiguousarray(x, dtype=np.float32), int(orig_sr), int(target_sr), quality
+    )
 
 
 def write_wav(path, channels, sr, float=False):
@@ -52,5 +53,6 @@ def write_wav(path, channels, sr, float=False):
     arr = np.asarray(channels, dtype=np.float32)
     if arr.ndim == 1:
         arr = arr[None, :]
-    _asmd.write_wav(os.fspath(path), [np.ascontiguousarray(c) for c in arr], int(sr),
-                    bool(float))
+    _asmd.write_wav(
+        os.fspath(path), [np.ascontiguousarray(c) for c in arr], int(sr), bool(float)
+    )

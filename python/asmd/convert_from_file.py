@@ -37,9 +37,18 @@ import numpy as np
 
 from . import _asmd
 
-__all__ = ["convert", "prototype_gt", "from_midi", "from_midi_remove_player", "from_midi_asap",
-           "from_phenicx_txt", "from_bach10_mat", "from_bach10_f0", "from_musicnet_csv",
-           "from_sonic_visualizer"]
+__all__ = [
+    "convert",
+    "prototype_gt",
+    "from_midi",
+    "from_midi_remove_player",
+    "from_midi_asap",
+    "from_phenicx_txt",
+    "from_bach10_mat",
+    "from_bach10_f0",
+    "from_musicnet_csv",
+    "from_sonic_visualizer",
+]
 
 #: An empty ground truth; ``deepcopy`` it to start a converter's output.
 prototype_gt = json.loads(_asmd.prototype_gt_json())
@@ -83,7 +92,9 @@ def convert(exts, no_dot=True, remove_player=False):
         def engine_call(path, params_json):
             return _to_json_list(func(path, **json.loads(params_json)))
 
-        _asmd.register_converter(name, engine_call, exts, bool(no_dot), bool(remove_player))
+        _asmd.register_converter(
+            name, engine_call, exts, bool(no_dot), bool(remove_player)
+        )
 
         @functools.wraps(func)
         def call(gt_path, *args, **kwargs):
@@ -100,13 +111,17 @@ def convert(exts, no_dot=True, remove_player=False):
 
 def _builtin(name):
     def call(gt_path, **kwargs):
-        return _asmd.run_converter(name, str(gt_path), json.dumps(kwargs, default=_json_default))
+        return _asmd.run_converter(
+            name, str(gt_path), json.dumps(kwargs, default=_json_default)
+        )
 
     call.__name__ = name
     call.__qualname__ = name
-    call.__doc__ = (f"The built-in ``{name}`` converter: call it with a ground-truth path "
-                    "(its input is found from it); returns a list of ground-truth dicts, or "
-                    "None when the input file is absent.")
+    call.__doc__ = (
+        f"The built-in ``{name}`` converter: call it with a ground-truth path "
+        "(its input is found from it); returns a list of ground-truth dicts, or "
+        "None when the input file is absent."
+    )
     return call
 
 

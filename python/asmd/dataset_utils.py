@@ -20,8 +20,16 @@ import copy as _copy
 
 import numpy as np
 
-__all__ = ["filter", "union", "intersect", "complement", "choice", "chose_score_type",
-           "get_score_mat", "get_pedaling_mat"]
+__all__ = [
+    "filter",
+    "union",
+    "intersect",
+    "complement",
+    "choice",
+    "chose_score_type",
+    "get_score_mat",
+    "get_pedaling_mat",
+]
 
 _SCORE_TYPES = ("precise_alignment", "broad_alignment", "misaligned", "score")
 
@@ -53,7 +61,8 @@ def _ground_truth(ground_truth):
             else:
                 raise TypeError(
                     "ground_truth entries must be type names or (type, level) pairs, "
-                    f"got {g!r}")
+                    f"got {g!r}"
+                )
     out = []
     for t, level in items:
         if level is not None:
@@ -64,9 +73,19 @@ def _ground_truth(ground_truth):
     return out
 
 
-def _options(instruments=[], ensemble=None, mixed=True, sources=False, all=False, composer='',
-             datasets=[], groups=[], ground_truth=[], instrument_match='exact',
-             composer_ignore_case=False):
+def _options(
+    instruments=[],
+    ensemble=None,
+    mixed=True,
+    sources=False,
+    all=False,
+    composer="",
+    datasets=[],
+    groups=[],
+    ground_truth=[],
+    instrument_match="exact",
+    composer_ignore_case=False,
+):
     if isinstance(instruments, str):
         instruments = [instruments]
     if isinstance(datasets, str):
@@ -74,17 +93,35 @@ def _options(instruments=[], ensemble=None, mixed=True, sources=False, all=False
     if isinstance(groups, str):
         groups = [groups]
     return {
-        "instruments": list(instruments), "ensemble": ensemble, "mixed": bool(mixed),
-        "sources": bool(sources), "all": bool(all), "composer": composer or "",
-        "datasets": list(datasets), "groups": list(groups),
-        "ground_truth": _ground_truth(ground_truth), "instrument_match": instrument_match,
+        "instruments": list(instruments),
+        "ensemble": ensemble,
+        "mixed": bool(mixed),
+        "sources": bool(sources),
+        "all": bool(all),
+        "composer": composer or "",
+        "datasets": list(datasets),
+        "groups": list(groups),
+        "ground_truth": _ground_truth(ground_truth),
+        "instrument_match": instrument_match,
         "composer_ignore_case": bool(composer_ignore_case),
     }
 
 
-def filter(dataset, instruments=[], ensemble=None, mixed=True, sources=False, all=False,
-           composer='', datasets=[], groups=[], ground_truth=[], copy=False,
-           instrument_match='exact', composer_ignore_case=False):
+def filter(
+    dataset,
+    instruments=[],
+    ensemble=None,
+    mixed=True,
+    sources=False,
+    all=False,
+    composer="",
+    datasets=[],
+    groups=[],
+    ground_truth=[],
+    copy=False,
+    instrument_match="exact",
+    composer_ignore_case=False,
+):
     """Narrow the selection of ``dataset`` to the songs matching every argument.
 
     A filter only narrows: songs excluded earlier stay excluded.
@@ -117,8 +154,21 @@ def filter(dataset, instruments=[], ensemble=None, mixed=True, sources=False, al
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
     ret = _copy.copy(dataset) if copy else dataset
-    ret._core.filter(_options(instruments, ensemble, mixed, sources, all, composer, datasets,
-                              groups, ground_truth, instrument_match, composer_ignore_case))
+    ret._core.filter(
+        _options(
+            instruments,
+            ensemble,
+            mixed,
+            sources,
+            all,
+            composer,
+            datasets,
+            groups,
+            ground_truth,
+            instrument_match,
+            composer_ignore_case,
+        )
+    )
     return ret
 
 
@@ -164,14 +214,18 @@ def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
     """
     if random_state is None:
         seed = int(np.random.randint(0, 2**31 - 1))
-    elif isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+    elif isinstance(random_state, (int, np.integer)) and not isinstance(
+        random_state, bool
+    ):
         seed = int(random_state)
     elif hasattr(random_state, "integers"):
         seed = int(random_state.integers(0, 2**63 - 1))
     elif hasattr(random_state, "randint"):
         seed = int(random_state.randint(0, 2**31 - 1))
     else:
-        raise TypeError(f"random_state must be None, an int or a numpy RNG, got {random_state!r}")
+        raise TypeError(
+            f"random_state must be None, an int or a numpy RNG, got {random_state!r}"
+        )
     parts = dataset._core.choice([float(x) for x in p], seed, bool(exact))
     out = []
     for core in parts:
@@ -196,7 +250,7 @@ def chose_score_type(score_type, gts):
     return "score"
 
 
-def get_score_mat(dataset, idx, score_type=['misaligned'], return_notes=''):
+def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
     """``n x 6`` float array ``[pitch, onset, offset, velocity, program, track index]`` of
     every ground truth of item ``idx``; missing values are -255; rows sorted by onset,
     then pitch, then offset.
@@ -208,10 +262,14 @@ def get_score_mat(dataset, idx, score_type=['misaligned'], return_notes=''):
     from .asmd import _index
 
     if return_notes not in ("", None, "missing", "extra", "both"):
-        raise ValueError(f"return_notes must be '', 'missing', 'extra' or 'both', got {return_notes!r}")
+        raise ValueError(
+            f"return_notes must be '', 'missing', 'extra' or 'both', got {return_notes!r}"
+        )
     missing = return_notes in ("missing", "both")
     extra = return_notes in ("extra", "both")
-    out = dataset._core.get_score_mat(_index(idx), _score_types(score_type), missing, extra)
+    out = dataset._core.get_score_mat(
+        _index(idx), _score_types(score_type), missing, extra
+    )
     return out[0] if len(out) == 1 else out
 
 
@@ -226,5 +284,6 @@ def get_pedaling_mat(dataset, idx, frame_based=False, winlen=0.046, hop=0.01):
     """
     from .asmd import _index
 
-    return dataset._core.get_pedaling_mat(_index(idx), bool(frame_based), float(winlen),
-                                          float(hop))
+    return dataset._core.get_pedaling_mat(
+        _index(idx), bool(frame_based), float(winlen), float(hop)
+    )

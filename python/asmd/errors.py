@@ -28,7 +28,10 @@ class AsmdError(ValueError):
         self.problem = problem if problem is not None else message
 
     def __reduce__(self):
-        return (type(self), (self.message, self.kind, self.file, self.location, self.problem))
+        return (
+            type(self),
+            (self.message, self.kind, self.file, self.location, self.problem),
+        )
 
     def __str__(self):
         return self.message

@@ -42,10 +42,27 @@ def _run(argv):
     return out
 
 
-def install(datasets=None, install_dir=None, definitions=None, metadataset_path=None,
-            ground_truth="archive", gt_url=None, allow_shell=False, asmd_dir=None, mirror=None,
-            work_dir=None, force=False, keep_downloads=False, allow_missing=False, jobs=3,
-            retries=5, timeout=60, connect_timeout=30, quiet=False, dry_run=False):
+def install(
+    datasets=None,
+    install_dir=None,
+    definitions=None,
+    metadataset_path=None,
+    ground_truth="archive",
+    gt_url=None,
+    allow_shell=False,
+    asmd_dir=None,
+    mirror=None,
+    work_dir=None,
+    force=False,
+    keep_downloads=False,
+    allow_missing=False,
+    jobs=3,
+    retries=5,
+    timeout=60,
+    connect_timeout=30,
+    quiet=False,
+    dry_run=False,
+):
     """Install ``datasets`` (default: all) and return the report as a dict: ``ok`` and,
     per dataset, ``outcome`` (``installed``, ``already installed``, ``adopted`` or
     ``failed``), ``error``, ``received_bytes`` and ``ground_truth``.
@@ -56,15 +73,34 @@ def install(datasets=None, install_dir=None, definitions=None, metadataset_path=
     """
     argv = ["install", *(datasets or [])]
     argv += _common(definitions, metadataset_path, install_dir)
-    argv += ["--ground-truth", ground_truth, "--jobs", str(jobs), "--retries", str(retries),
-             "--timeout", str(timeout), "--connect-timeout", str(connect_timeout)]
-    for flag, value in (("--gt-url", gt_url), ("--asmd-dir", asmd_dir), ("--mirror", mirror),
-                        ("--work-dir", work_dir)):
+    argv += [
+        "--ground-truth",
+        ground_truth,
+        "--jobs",
+        str(jobs),
+        "--retries",
+        str(retries),
+        "--timeout",
+        str(timeout),
+        "--connect-timeout",
+        str(connect_timeout),
+    ]
+    for flag, value in (
+        ("--gt-url", gt_url),
+        ("--asmd-dir", asmd_dir),
+        ("--mirror", mirror),
+        ("--work-dir", work_dir),
+    ):
         if value is not None:
             argv += [flag, os.fspath(value)]
-    for flag, on in (("--allow-shell", allow_shell), ("--force", force),
-                     ("--keep-downloads", keep_downloads), ("--allow-missing", allow_missing),
-                     ("--quiet", quiet), ("--dry-run", dry_run)):
+    for flag, on in (
+        ("--allow-shell", allow_shell),
+        ("--force", force),
+        ("--keep-downloads", keep_downloads),
+        ("--allow-missing", allow_missing),
+        ("--quiet", quiet),
+        ("--dry-run", dry_run),
+    ):
         if on:
             argv.append(flag)
     return _run(argv)
@@ -85,8 +121,13 @@ def status(install_dir=None, definitions=None, metadataset_path=None, work_dir=N
     return _run(argv)
 
 
-def verify(datasets=None, checksums=False, install_dir=None, definitions=None,
-           metadataset_path=None):
+def verify(
+    datasets=None,
+    checksums=False,
+    install_dir=None,
+    definitions=None,
+    metadataset_path=None,
+):
     """Check installed datasets: listed files exist, sizes (and CRC-32s) match."""
     argv = ["verify", *_common(definitions, metadataset_path, install_dir)]
     for d in datasets or []:

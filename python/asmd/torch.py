@@ -43,7 +43,7 @@ def frames_of_notes(mat, start, n_frames, frame_hop):
     vel = np.where(vel < 0, 127.0, vel) / 127.0
     keep = (last >= 0) & (first < n_frames) & (pitch >= 0) & (pitch < 128)
     for p, a, b, v in zip(pitch[keep], first[keep], last[keep], vel[keep]):
-        roll[p, max(a, 0):min(b, n_frames - 1) + 1] = v
+        roll[p, max(a, 0) : min(b, n_frames - 1) + 1] = v
         if 0 <= a < n_frames:
             on[p, a] = 1.0
         if 0 <= b < n_frames:
@@ -52,9 +52,17 @@ def frames_of_notes(mat, start, n_frames, frame_hop):
 
 
 class ExcerptDataset:
-    def __init__(self, dataset, excerpt=10.0, hop=None, sr=16000, frame_hop=0.01,
-                 score_type=("precise_alignment", "broad_alignment", "misaligned", "score"),
-                 quality="hq", pad_last=False):
+    def __init__(
+        self,
+        dataset,
+        excerpt=10.0,
+        hop=None,
+        sr=16000,
+        frame_hop=0.01,
+        score_type=("precise_alignment", "broad_alignment", "misaligned", "score"),
+        quality="hq",
+        pad_last=False,
+    ):
         """Index the excerpts of every song of ``dataset`` (an ``asmd.asmd.Dataset``,
         filtered as you like). ``hop`` defaults to ``excerpt`` (no overlap); songs
         shorter than one excerpt give one zero-padded excerpt; ``pad_last`` also keeps a
@@ -102,20 +110,27 @@ class ExcerptDataset:
     def arrays(self, k):
         """Item ``k`` as numpy arrays: ``(audio, pianoroll, onsets, offsets)``."""
         i, start = self.index[k]
-        x, _ = self.dataset.get_mix(i, sr=self.sr, start=start, end=start + self.excerpt,
-                                    quality=self.quality)
+        x, _ = self.dataset.get_mix(
+            i, sr=self.sr, start=start, end=start + self.excerpt, quality=self.quality
+        )
         if x.shape[0] < self.n_samples:
             x = np.pad(x, (0, self.n_samples - x.shape[0]))
         else:
-            x = x[:self.n_samples]
-        roll, on, off = frames_of_notes(self._score_mat(i), start, self.n_frames,
-                                        self.frame_hop)
+            x = x[: self.n_samples]
+        roll, on, off = frames_of_notes(
+            self._score_mat(i), start, self.n_frames, self.frame_hop
+        )
         return x, roll, on, off
 
     def __getitem__(self, k):
         import torch
 
         x, roll, on, off = self.arrays(k)
-        return {"audio": torch.from_numpy(x), "pianoroll": torch.from_numpy(roll),
-                "onsets": torch.from_numpy(on), "offsets": torch.from_numpy(off),
-                "item": self.index[k][0], "start": self.index[k][1]}
+        return {
+            "audio": torch.from_numpy(x),
+            "pianoroll": torch.from_numpy(roll),
+            "onsets": torch.from_numpy(on),
+            "offsets": torch.from_numpy(off),
+            "item": self.index[k][0],
+            "start": self.index[k][1],
+        }

@@ -15,8 +15,14 @@ import numpy as np
 
 from . import _asmd
 
-__all__ = ["nframes", "frame2time", "time2frame", "f0_to_midi_pitch", "midi_pitch_to_f0",
-           "mat_stretch"]
+__all__ = [
+    "nframes",
+    "frame2time",
+    "time2frame",
+    "f0_to_midi_pitch",
+    "midi_pitch_to_f0",
+    "mat_stretch",
+]
 
 
 def nframes(dur, hop_size=3072, win_len=4096):
@@ -48,8 +54,10 @@ def midi_pitch_to_f0(midi_pitch):
 def mat_stretch(mat, target):
     """Map the onset/offset span (columns 1-2) of score matrix ``mat`` onto ``target``'s,
     affinely. ``mat`` is changed in place (as in ASMD 0.5.1) and returned."""
-    out = _asmd.mat_stretch(np.ascontiguousarray(mat, dtype=float),
-                            np.ascontiguousarray(target, dtype=float))
+    out = _asmd.mat_stretch(
+        np.ascontiguousarray(mat, dtype=float),
+        np.ascontiguousarray(target, dtype=float),
+    )
     if isinstance(mat, np.ndarray) and mat.dtype == float:
         mat[...] = out
         return mat

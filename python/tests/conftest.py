@@ -7,9 +7,7 @@
   annotation type, artificial misalignment included, written with our writer.
 """
 
-import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -21,10 +19,17 @@ GOLDEN = REPO / "tests" / "fixtures" / "golden"
 
 
 def write_metadataset(path, install_dir):
-    path.write_text(json.dumps({
-        "author": "tests", "year": 2024, "url": "", "install_dir": str(install_dir),
-        "decompress_path": str(install_dir),
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "author": "tests",
+                "year": 2024,
+                "url": "",
+                "install_dir": str(install_dir),
+                "decompress_path": str(install_dir),
+            }
+        )
+    )
     return path
 
 
@@ -33,7 +38,11 @@ def golden(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("golden")
     meta = write_metadataset(tmp / "datasets.json", GOLDEN / "ground_truth")
     api = json.loads((GOLDEN / "api.json").read_text())
-    return {"definitions": str(GOLDEN / "definitions"), "metadataset": str(meta), "api": api}
+    return {
+        "definitions": str(GOLDEN / "definitions"),
+        "metadataset": str(meta),
+        "api": api,
+    }
 
 
 def note_group(notes, with_velocity=True):
@@ -53,9 +62,19 @@ def make_gt(notes, program, shift=0.1, beats=None, pedals=()):
     gt = {
         "precise_alignment": note_group(notes),
         "broad_alignment": note_group([]),
-        "misaligned": note_group([(p, on + shift, off + shift, v) for p, on, off, v in notes]),
-        "score": dict(note_group([(p, float(k), float(k) + 1.0, v) for k, (p, _, _, v) in enumerate(notes)],
-                                 with_velocity=False), beats=beats or [float(b) for b in range(len(notes) + 1)]),
+        "misaligned": note_group(
+            [(p, on + shift, off + shift, v) for p, on, off, v in notes]
+        ),
+        "score": dict(
+            note_group(
+                [
+                    (p, float(k), float(k) + 1.0, v)
+                    for k, (p, _, _, v) in enumerate(notes)
+                ],
+                with_velocity=False,
+            ),
+            beats=beats or [float(b) for b in range(len(notes) + 1)],
+        ),
         "missing": [k % 3 == 0 for k in range(len(notes))],
         "extra": [False] * len(notes),
         "f0": [],
@@ -76,12 +95,29 @@ def write_gt(path, gt):
 
 PIANO_SONGS = [
     # title, composer, groups, notes (pitch, onset, offset, velocity)
-    ("Sonata K331", "Wolfgang Amadeus Mozart", ["all", "train"],
-     [(60, 0.0, 0.5, 80), (64, 0.5, 1.0, 70), (67, 1.0, 2.0, 90)]),
-    ("Fantasia K397", "Wolfgang Amadeus Mozart", ["all", "test"],
-     [(62, 0.2, 0.7, 60), (65, 0.7, 1.2, 65)]),
-    ("Prelude BWV 846", "Johann Sebastian Bach", ["all", "train"],
-     [(48, 0.0, 1.0, 50), (52, 0.25, 1.0, 55), (55, 0.5, 1.0, 60), (60, 0.75, 1.5, 65)]),
+    (
+        "Sonata K331",
+        "Wolfgang Amadeus Mozart",
+        ["all", "train"],
+        [(60, 0.0, 0.5, 80), (64, 0.5, 1.0, 70), (67, 1.0, 2.0, 90)],
+    ),
+    (
+        "Fantasia K397",
+        "Wolfgang Amadeus Mozart",
+        ["all", "test"],
+        [(62, 0.2, 0.7, 60), (65, 0.7, 1.2, 65)],
+    ),
+    (
+        "Prelude BWV 846",
+        "Johann Sebastian Bach",
+        ["all", "train"],
+        [
+            (48, 0.0, 1.0, 50),
+            (52, 0.25, 1.0, 55),
+            (55, 0.5, 1.0, 60),
+            (60, 0.75, 1.5, 65),
+        ],
+    ),
 ]
 
 
@@ -94,46 +130,102 @@ def tree(tmp_path_factory):
     songs = []
     for k, (title, composer, groups, notes) in enumerate(PIANO_SONGS):
         stem = f"pianos/song{k}"
-        write_gt(install / f"{stem}-0.json.gz",
-                 make_gt(notes, 0, pedals=[("sustain", [0.0, 0.5, 1.0], [127, 0, 100]),
-                                           ("soft", [0.3], [64])]))
-        songs.append({"title": title, "composer": composer, "instruments": ["piano"],
-                      "recording": {"path": [f"{stem}.wav"]},
-                      "ground_truth": [f"{stem}-0.json.gz"], "groups": groups})
+        write_gt(
+            install / f"{stem}-0.json.gz",
+            make_gt(
+                notes,
+                0,
+                pedals=[
+                    ("sustain", [0.0, 0.5, 1.0], [127, 0, 100]),
+                    ("soft", [0.3], [64]),
+                ],
+            ),
+        )
+        songs.append(
+            {
+                "title": title,
+                "composer": composer,
+                "instruments": ["piano"],
+                "recording": {"path": [f"{stem}.wav"]},
+                "ground_truth": [f"{stem}-0.json.gz"],
+                "groups": groups,
+            }
+        )
     pianos = {
-        "name": "pianos", "ensemble": False, "groups": ["all", "train", "test"],
-        "instruments": ["piano"], "sources": {"format": "unknown"}, "recording": {"format": "wav"},
-        "ground_truth": {g: {"precise_alignment": 1, "misaligned": 2, "score": 1,
-                             "velocities": 1, "sustain": 1, "soft": 1}
-                         for g in ["all", "train", "test"]},
-        "install": {"url": "unknown", "unpack": False, "login": False,
-                    "post-process": "unknown", "conversion": []},
+        "name": "pianos",
+        "ensemble": False,
+        "groups": ["all", "train", "test"],
+        "instruments": ["piano"],
+        "sources": {"format": "unknown"},
+        "recording": {"format": "wav"},
+        "ground_truth": {
+            g: {
+                "precise_alignment": 1,
+                "misaligned": 2,
+                "score": 1,
+                "velocities": 1,
+                "sustain": 1,
+                "soft": 1,
+            }
+            for g in ["all", "train", "test"]
+        },
+        "install": {
+            "url": "unknown",
+            "unpack": False,
+            "login": False,
+            "post-process": "unknown",
+            "conversion": [],
+        },
         "songs": songs,
     }
     strings = {
-        "name": "strings", "ensemble": True, "groups": ["all"],
-        "instruments": ["violin", "cello"], "sources": {"format": "wav"},
+        "name": "strings",
+        "ensemble": True,
+        "groups": ["all"],
+        "instruments": ["violin", "cello"],
+        "sources": {"format": "wav"},
         "recording": {"format": "wav"},
         "ground_truth": {"all": {"precise_alignment": 1, "misaligned": 2, "f0": 2}},
-        "install": {"url": "unknown", "unpack": False, "login": False,
-                    "post-process": "unknown", "conversion": []},
+        "install": {
+            "url": "unknown",
+            "unpack": False,
+            "login": False,
+            "post-process": "unknown",
+            "conversion": [],
+        },
         "songs": [],
     }
-    for k, (title, composer) in enumerate([("Duo 1", "Ludwig van Beethoven"),
-                                           ("Duo 2", "Johann Sebastian Bach")]):
+    for k, (title, composer) in enumerate(
+        [("Duo 1", "Ludwig van Beethoven"), ("Duo 2", "Johann Sebastian Bach")]
+    ):
         stem = f"strings/duo{k}"
-        write_gt(install / f"{stem}-0.json.gz", make_gt([(76, 0.0, 1.0, 70), (79, 1.0, 2.0, 72)], 40))
-        write_gt(install / f"{stem}-1.json.gz", make_gt([(48, 0.0, 2.0, 60)], 42, shift=0.2))
-        strings["songs"].append({
-            "title": title, "composer": composer, "instruments": ["violin", "cello"],
-            "recording": {"path": [f"{stem}.wav"]},
-            "sources": {"path": [f"{stem}-violin.wav", f"{stem}-cello.wav"]},
-            "ground_truth": [f"{stem}-0.json.gz", f"{stem}-1.json.gz"], "groups": ["all"],
-        })
+        write_gt(
+            install / f"{stem}-0.json.gz",
+            make_gt([(76, 0.0, 1.0, 70), (79, 1.0, 2.0, 72)], 40),
+        )
+        write_gt(
+            install / f"{stem}-1.json.gz", make_gt([(48, 0.0, 2.0, 60)], 42, shift=0.2)
+        )
+        strings["songs"].append(
+            {
+                "title": title,
+                "composer": composer,
+                "instruments": ["violin", "cello"],
+                "recording": {"path": [f"{stem}.wav"]},
+                "sources": {"path": [f"{stem}-violin.wav", f"{stem}-cello.wav"]},
+                "ground_truth": [f"{stem}-0.json.gz", f"{stem}-1.json.gz"],
+                "groups": ["all"],
+            }
+        )
     (defs / "pianos.json").write_text(json.dumps(pianos))
     (defs / "strings.json").write_text(json.dumps(strings))
     meta = write_metadataset(root / "datasets.json", install)
-    return {"definitions": str(defs), "metadataset": str(meta), "install": install, "root": root}
+    return {
+        "definitions": str(defs),
+        "metadataset": str(meta),
+        "install": install,
+        "root": root,
+    }
 
 
 @pytest.fixture()

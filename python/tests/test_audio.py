@@ -9,23 +9,69 @@ import numpy as np
 import pytest
 
 from asmd import asmd, audio
-from asmd.errors import AsmdError, AsmdFileNotFoundError, AsmdFormatError, AsmdUnsupportedError
+from asmd.errors import (
+    AsmdError,
+    AsmdFileNotFoundError,
+    AsmdFormatError,
+    AsmdUnsupportedError,
+)
 
 from conftest import make_gt, write_gt, write_metadataset
 
-FIX = Path(__file__).resolve().parents[2] / "crates" / "asmd" / "tests" / "fixtures" / "audio"
+FIX = (
+    Path(__file__).resolve().parents[2]
+    / "crates"
+    / "asmd"
+    / "tests"
+    / "fixtures"
+    / "audio"
+)
 
 # file, sr, channels, frames, ch0[50000], mono[150000], sum of squares of mono (soundfile 0.13)
 EXPECTED = [
-    ("audio_pcm16_stereo_44100.wav", 44100, 2, 264600, 4.898071289e-02, -1.217651367e-02, 5.197051707e+02),
-    ("audio_float32_mono_44100.wav", 44100, 1, 264600, 2.952023037e-02, -1.218260452e-02, 5.197367415e+02),
-    ("audio_pcm24_stereo_48000.wav", 48000, 2, 288000, -1.192092896e-07, -1.741737127e-02, 5.708364384e+02),
-    ("audio_stereo_44100.flac", 44100, 2, 264600, 4.898071289e-02, -1.217651367e-02, 5.197051707e+02),
+    (
+        "audio_pcm16_stereo_44100.wav",
+        44100,
+        2,
+        264600,
+        4.898071289e-02,
+        -1.217651367e-02,
+        5.197051707e02,
+    ),
+    (
+        "audio_float32_mono_44100.wav",
+        44100,
+        1,
+        264600,
+        2.952023037e-02,
+        -1.218260452e-02,
+        5.197367415e02,
+    ),
+    (
+        "audio_pcm24_stereo_48000.wav",
+        48000,
+        2,
+        288000,
+        -1.192092896e-07,
+        -1.741737127e-02,
+        5.708364384e02,
+    ),
+    (
+        "audio_stereo_44100.flac",
+        44100,
+        2,
+        264600,
+        4.898071289e-02,
+        -1.217651367e-02,
+        5.197051707e02,
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,sr,ch,frames,first,mono_at,energy", EXPECTED)
-def test_lossless_fixtures_match_libsndfile(name, sr, ch, frames, first, mono_at, energy):
+def test_lossless_fixtures_match_libsndfile(
+    name, sr, ch, frames, first, mono_at, energy
+):
     x, rate = audio.load(FIX / name, mono=False)
     assert rate == sr and x.shape == (ch, frames) and x.dtype == np.float32
     assert x[0, 50000] == np.float32(first)
@@ -39,19 +85,23 @@ def test_lossy_fixtures_decode_the_same_signal(name):
     ref, _ = audio.load(FIX / "audio_stereo_44100.flac")
     x, sr = audio.load(FIX / name)
     assert sr == 44100 and x.shape == ref.shape
-    snr = 10 * np.log10(np.sum(ref.astype(np.float64) ** 2) / np.sum((x - ref).astype(np.float64) ** 2))
+    snr = 10 * np.log10(
+        np.sum(ref.astype(np.float64) ** 2) / np.sum((x - ref).astype(np.float64) ** 2)
+    )
     assert snr > 15
 
 
 def test_excerpt_equals_slice_of_whole():
     whole, sr = audio.load(FIX / "audio_stereo_44100.flac")
     part, _ = audio.load(FIX / "audio_stereo_44100.flac", start=2.0, end=3.5)
-    np.testing.assert_array_equal(part, whole[2 * sr:int(3.5 * sr)])
+    np.testing.assert_array_equal(part, whole[2 * sr : int(3.5 * sr)])
 
 
 def test_resample_keeps_a_sine_and_its_length(tmp_path):
     t = np.arange(44100 * 2) / 44100
-    x = (0.5 * np.sin(2 * np.pi * 1000 * t) + 0.3 * np.sin(2 * np.pi * 12000 * t)).astype(np.float32)
+    x = (
+        0.5 * np.sin(2 * np.pi * 1000 * t) + 0.3 * np.sin(2 * np.pi * 12000 * t)
+    ).astype(np.float32)
     for quality in ["hq", "fast"]:
         y = audio.resample(x, 44100, 16000, quality=quality)
         assert y.shape == (32000,)
@@ -66,7 +116,12 @@ def test_resample_keeps_a_sine_and_its_length(tmp_path):
 
 def test_info_from_headers():
     i = audio.info(FIX / "audio_pcm24_stereo_48000.wav")
-    assert (i["sample_rate"], i["channels"], i["frames"], i["duration"]) == (48000, 2, 288000, 6.0)
+    assert (i["sample_rate"], i["channels"], i["frames"], i["duration"]) == (
+        48000,
+        2,
+        288000,
+        6.0,
+    )
     assert i["bitrate"] == 2304.0
     i = audio.info(FIX / "audio_stereo_44100.mp3")
     assert i["codec"] == "mp3" and 180 < i["bitrate"] < 200
@@ -85,7 +140,9 @@ def test_errors_name_the_file(tmp_path):
     with pytest.raises(AsmdFormatError, match="sample rate is 0"):
         audio.info(tmp_path / "zero.wav")
     corrupt = bytearray(data)
-    corrupt[32:34] = (3).to_bytes(2, "little")  # block align not a multiple of 2 channels
+    corrupt[32:34] = (3).to_bytes(
+        2, "little"
+    )  # block align not a multiple of 2 channels
     (tmp_path / "corrupt.wav").write_bytes(bytes(corrupt))
     with pytest.raises(AsmdFormatError, match="corrupt.wav.*corrupt header"):
         audio.load(tmp_path / "corrupt.wav")
@@ -108,16 +165,37 @@ def duo(tmp_path):
     write_gt(install / "duo" / "s-1.json.gz", make_gt([(76, 0.0, 0.5, 70)], 42))
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "duo.json").write_text(json.dumps({
-        "name": "duo", "ensemble": True, "groups": ["all"], "instruments": ["violin", "cello"],
-        "sources": {"format": "wav"}, "recording": {"format": "wav"},
-        "ground_truth": {"all": {"precise_alignment": 1}},
-        "install": {"url": "unknown", "unpack": False, "login": False, "post-process": "unknown",
-                    "conversion": []},
-        "songs": [{"title": "s", "composer": "x", "instruments": ["violin", "cello"],
-                   "recording": {"path": ["duo/mix.wav"]},
-                   "sources": {"path": ["duo/v.wav", "duo/c.wav"]},
-                   "ground_truth": ["duo/s-0.json.gz", "duo/s-1.json.gz"], "groups": ["all"]}]}))
+    (defs / "duo.json").write_text(
+        json.dumps(
+            {
+                "name": "duo",
+                "ensemble": True,
+                "groups": ["all"],
+                "instruments": ["violin", "cello"],
+                "sources": {"format": "wav"},
+                "recording": {"format": "wav"},
+                "ground_truth": {"all": {"precise_alignment": 1}},
+                "install": {
+                    "url": "unknown",
+                    "unpack": False,
+                    "login": False,
+                    "post-process": "unknown",
+                    "conversion": [],
+                },
+                "songs": [
+                    {
+                        "title": "s",
+                        "composer": "x",
+                        "instruments": ["violin", "cello"],
+                        "recording": {"path": ["duo/mix.wav"]},
+                        "sources": {"path": ["duo/v.wav", "duo/c.wav"]},
+                        "ground_truth": ["duo/s-0.json.gz", "duo/s-1.json.gz"],
+                        "groups": ["all"],
+                    }
+                ],
+            }
+        )
+    )
     meta = write_metadataset(tmp_path / "datasets.json", install)
     d = asmd.Dataset([str(defs)], metadataset_path=str(meta))
     d.filter(sources=True, all=True)
@@ -134,7 +212,9 @@ def test_dataset_audio_methods(duo):
     srcs, ssr = d.get_source(0)
     assert ssr == 16000 and [s.shape for s in srcs] == [(16000,), (8000,)]
     one, _ = d.get_audio(0, sources=[1])
-    np.testing.assert_allclose(one, b / 2, atol=1e-7)  # divided by the number of sources
+    np.testing.assert_allclose(
+        one, b / 2, atol=1e-7
+    )  # divided by the number of sources
     both, _ = d.get_audio(0, sources=[0, 1])
     expected = a.copy()
     expected[:8000] += b
@@ -151,7 +231,9 @@ def test_dataset_audio_methods(duo):
 def test_decoding_releases_the_gil_in_threads(duo):
     d, a, _ = duo
     out = []
-    threads = [threading.Thread(target=lambda: out.append(d.get_mix(0)[0])) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: out.append(d.get_mix(0)[0])) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -15,15 +15,22 @@ from asmd import conversion_tool
 from asmd.convert_from_file import convert, from_bach10_mat, from_midi, prototype_gt
 from asmd.errors import AsmdError
 
-FIX = Path(__file__).resolve().parents[2] / "crates" / "asmd" / "tests" / "fixtures" / "convert"
+FIX = (
+    Path(__file__).resolve().parents[2]
+    / "crates"
+    / "asmd"
+    / "tests"
+    / "fixtures"
+    / "convert"
+)
 
 
-@convert(['.myext'])
-def function_which_converts(filename, alignment='precise_alignment', **kwargs):
+@convert([".myext"])
+def function_which_converts(filename, alignment="precise_alignment", **kwargs):
     # prepare empty output
     out = deepcopy(prototype_gt)
     # open file
-    data = csv.reader(open(filename), delimiter=',')
+    data = csv.reader(open(filename), delimiter=",")
     # fill output dictionary
     for row in data:
         out[alignment]["onsets"].append(float(row[0]))
@@ -32,21 +39,38 @@ def function_which_converts(filename, alignment='precise_alignment', **kwargs):
     return out
 
 
-@convert(['.bad'])
+@convert([".bad"])
 def broken_converter(filename, **kwargs):
     raise RuntimeError("cannot read this")
 
 
 def definition(name, conversion, instruments=("violin",), songs=("a",)):
     return {
-        "name": name, "ensemble": False, "groups": ["all"], "instruments": list(instruments),
-        "sources": {"format": "unknown"}, "recording": {"format": "wav"},
+        "name": name,
+        "ensemble": False,
+        "groups": ["all"],
+        "instruments": list(instruments),
+        "sources": {"format": "unknown"},
+        "recording": {"format": "wav"},
         "ground_truth": {"all": {"precise_alignment": 1}},
-        "install": {"url": "unknown", "unpack": False, "login": False,
-                    "post-process": "unknown", "conversion": conversion},
-        "songs": [{"title": s, "composer": "x", "instruments": list(instruments),
-                   "recording": {"path": [f"{name}/{s}.wav"]},
-                   "ground_truth": [f"{name}/{s}-0.json.gz"], "groups": ["all"]} for s in songs],
+        "install": {
+            "url": "unknown",
+            "unpack": False,
+            "login": False,
+            "post-process": "unknown",
+            "conversion": conversion,
+        },
+        "songs": [
+            {
+                "title": s,
+                "composer": "x",
+                "instruments": list(instruments),
+                "recording": {"path": [f"{name}/{s}.wav"]},
+                "ground_truth": [f"{name}/{s}-0.json.gz"],
+                "groups": ["all"],
+            }
+            for s in songs
+        ],
     }
 
 
@@ -57,10 +81,18 @@ def test_listing_4_user_converter_used_by_name(tmp_path):
     (install / "mine" / "b.myext").write_text("0.0,61,1.0\n")
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "mine.json").write_text(json.dumps(
-        definition("mine", [["function_which_converts", {"alignment": "precise_alignment"}]],
-                   songs=("a", "b"))))
-    summary = conversion_tool.create_gt(install_dir=install, definitions=[defs], progress=False)
+    (defs / "mine.json").write_text(
+        json.dumps(
+            definition(
+                "mine",
+                [["function_which_converts", {"alignment": "precise_alignment"}]],
+                songs=("a", "b"),
+            )
+        )
+    )
+    summary = conversion_tool.create_gt(
+        install_dir=install, definitions=[defs], progress=False
+    )
     assert summary["ok"] and summary["converted"] == 2, summary
     gt = json.loads(gzip.open(install / "mine" / "a-0.json.gz").read())
     # sorted by onset, instrument from the song's instrument name (violin = 40)
@@ -72,7 +104,9 @@ def test_listing_4_user_converter_used_by_name(tmp_path):
     assert out[0]["precise_alignment"]["pitches"] == [61]
     assert function_which_converts(str(install / "mine" / "zzz-0.json.gz")) is None
     # rerun: everything up to date
-    again = conversion_tool.create_gt(install_dir=install, definitions=[defs], progress=False)
+    again = conversion_tool.create_gt(
+        install_dir=install, definitions=[defs], progress=False
+    )
     assert again["converted"] == 0 and again["skipped"] == 2
 
 
@@ -83,10 +117,15 @@ def test_failing_user_converter_fails_its_song_only(tmp_path):
     (install / "mix" / "b.myext").write_text("0.0,61,1.0\n")
     defs = tmp_path / "defs"
     defs.mkdir()
-    d = definition("mix", [["broken_converter", {}], ["function_which_converts", {}]],
-                   songs=("a", "b"))
+    d = definition(
+        "mix",
+        [["broken_converter", {}], ["function_which_converts", {}]],
+        songs=("a", "b"),
+    )
     (defs / "mix.json").write_text(json.dumps(d))
-    s = conversion_tool.create_gt(install_dir=install, definitions=[defs], progress=False)
+    s = conversion_tool.create_gt(
+        install_dir=install, definitions=[defs], progress=False
+    )
     assert not s["ok"] and s["failed"] == 1 and s["converted"] == 1
     failed = [x for x in s["songs"] if x["outcome"] == "failed"][0]
     assert "cannot read this" in failed["error"] and failed["title"] == "a"
@@ -106,13 +145,20 @@ def test_builtin_converters_equal_reference_outputs(tmp_path):
     samples = FIX / "samples"
     shutil.copy(samples / "bach10-GTNotes.mat", tmp_path / "bach10-GTNotes.mat")
     out = from_bach10_mat(str(tmp_path / "bach10-0.json.gz"))
-    expected = json.loads((samples / "expected" / "bach10-GTNotes.mat.json").read_text())
+    expected = json.loads(
+        (samples / "expected" / "bach10-GTNotes.mat.json").read_text()
+    )
     assert len(out) == len(expected)
     for ours, ref in zip(out, expected):
         assert ours["precise_alignment"] == ref["precise_alignment"]
     shutil.copy(samples / "bach10_score.mid", tmp_path / "bach10_score.mid")
-    out = from_midi(str(tmp_path / "bach10_score-0.json.gz"), alignment="score", beats=True,
-                    merge=False, velocities=False)
+    out = from_midi(
+        str(tmp_path / "bach10_score-0.json.gz"),
+        alignment="score",
+        beats=True,
+        merge=False,
+        velocities=False,
+    )
     expected = json.loads((samples / "expected" / "bach10_score.mid.json").read_text())
     assert [o["score"] for o in out] == [e["score"] for e in expected]
     assert from_midi(str(tmp_path / "absent-0.json.gz")) is None
@@ -124,8 +170,12 @@ def test_create_gt_on_bach10_in_its_original_layout(tmp_path):
     defs = tmp_path / "defs"
     defs.mkdir()
     shutil.copy(FIX / "Bach10" / "definition.json", defs / "Bach10.json")
-    s = conversion_tool.create_gt(install_dir=install, definitions=[defs], gztar=tmp_path / "gt.tar.gz",
-                                  progress=False)
+    s = conversion_tool.create_gt(
+        install_dir=install,
+        definitions=[defs],
+        gztar=tmp_path / "gt.tar.gz",
+        progress=False,
+    )
     assert s["ok"] and s["converted"] >= 1, s
     expected = sorted((FIX / "Bach10" / "expected").rglob("*.json.gz"))
     assert expected

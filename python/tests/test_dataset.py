@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from asmd import asmd, dataset_utils as du
-from asmd.errors import AsmdArgumentError, AsmdError, AsmdFileNotFoundError, AsmdIndexError
+from asmd.errors import (
+    AsmdArgumentError,
+    AsmdError,
+    AsmdFileNotFoundError,
+    AsmdIndexError,
+)
 
 
 def titles(d):
@@ -18,8 +23,15 @@ def titles(d):
 def test_official_collection_is_embedded():
     d = asmd.Dataset()
     assert len(d) == 1787
-    assert list(d._chunks) == ["Bach10", "Maestro", "MusicNet", "PHENICX", "SMD",
-                               "traditional_flute", "vienna_corpus"]
+    assert list(d._chunks) == [
+        "Bach10",
+        "Maestro",
+        "MusicNet",
+        "PHENICX",
+        "SMD",
+        "traditional_flute",
+        "vienna_corpus",
+    ]
     assert d._chunks["Bach10"] == [0, 10]
     assert d.datasets[0]["name"] == "Bach10" and d.datasets[0]["included"]
 
@@ -42,7 +54,11 @@ def test_each_filter_parameter(dataset):
     assert f(instruments=["violin", "cello"]) == ["Duo 1", "Duo 2"]
     assert f(instruments=["cello", "violin"]) == []
     assert f(instruments=["cello"], instrument_match="contains") == ["Duo 1", "Duo 2"]
-    assert f(instruments=["piano"]) == ["Sonata K331", "Fantasia K397", "Prelude BWV 846"]
+    assert f(instruments=["piano"]) == [
+        "Sonata K331",
+        "Fantasia K397",
+        "Prelude BWV 846",
+    ]
     # composer: case-sensitive substring by default
     assert f(composer="Bach") == ["Prelude BWV 846", "Duo 2"]
     assert f(composer="bach") == []
@@ -55,8 +71,11 @@ def test_each_filter_parameter(dataset):
     assert f(ground_truth=[("f0", 2), ("precise_alignment", 1)]) == ["Duo 1", "Duo 2"]
     assert f(ground_truth={"f0": 1}) == []
     assert len(f(ground_truth={"misaligned": 2})) == 5
-    assert f(ground_truth=["score", "velocities"]) == ["Sonata K331", "Fantasia K397",
-                                                       "Prelude BWV 846"]
+    assert f(ground_truth=["score", "velocities"]) == [
+        "Sonata K331",
+        "Fantasia K397",
+        "Prelude BWV 846",
+    ]
 
 
 def test_output_parameters(dataset):
@@ -66,14 +85,17 @@ def test_output_parameters(dataset):
     assert d.paths[0][1] == ["strings/duo0-violin.wav", "strings/duo0-cello.wav"]
     assert d.paths[0][2] == ["strings/duo0-0.json.gz", "strings/duo0-1.json.gz"]
     # one instrument: one-element lists (ASMD stored bare strings)
-    d = dataset.filter(instruments=["cello"], instrument_match="contains", sources=True,
-                       copy=True)
+    d = dataset.filter(
+        instruments=["cello"], instrument_match="contains", sources=True, copy=True
+    )
     assert d.paths[0][1] == ["strings/duo0-cello.wav"]
     assert d.paths[0][2] == ["strings/duo0-1.json.gz"]
     assert len(d.get_gts(0)) == 1
     with pytest.raises(AsmdArgumentError, match="instruments"):
         dataset.filter(sources=True, copy=True)
-    with pytest.raises(AsmdArgumentError, match="none of the 3 selected songs has source"):
+    with pytest.raises(
+        AsmdArgumentError, match="none of the 3 selected songs has source"
+    ):
         dataset.filter(datasets=["pianos"], sources=True, all=True, copy=True)
 
 
@@ -96,8 +118,9 @@ def test_set_operations(dataset):
     assert titles(du.union(train, bach)) == ["Sonata K331", "Prelude BWV 846", "Duo 2"]
     assert titles(du.intersect(train, bach)) == ["Prelude BWV 846"]
     assert titles(du.complement(train)) == ["Fantasia K397", "Duo 1", "Duo 2"]
-    assert titles(du.union(train, bach, dataset.filter(composer="Beethoven", copy=True))) == \
-        ["Sonata K331", "Prelude BWV 846", "Duo 1", "Duo 2"]
+    assert titles(
+        du.union(train, bach, dataset.filter(composer="Beethoven", copy=True))
+    ) == ["Sonata K331", "Prelude BWV 846", "Duo 1", "Duo 2"]
     # keyword arguments filter the result
     assert titles(du.union(train, bach, ensemble=True)) == ["Duo 2"]
     u = du.union(train, bach, sources=True, all=True)
@@ -142,13 +165,18 @@ def test_chunks_and_indices(dataset):
 def test_pickle_copy_and_subclass_state(dataset):
     dataset.filter(composer="Bach")
     dataset.extra_attribute = {"a": 1}
-    for other in (pickle.loads(pickle.dumps(dataset)), copy.deepcopy(dataset),
-                  copy.copy(dataset)):
+    for other in (
+        pickle.loads(pickle.dumps(dataset)),
+        copy.deepcopy(dataset),
+        copy.copy(dataset),
+    ):
         assert other.paths == dataset.paths
         assert other.extra_attribute == {"a": 1}
         assert other._chunks == dataset._chunks
-        np.testing.assert_array_equal(other.get_score_mat(0, ["precise_alignment"]),
-                                      dataset.get_score_mat(0, ["precise_alignment"]))
+        np.testing.assert_array_equal(
+            other.get_score_mat(0, ["precise_alignment"]),
+            dataset.get_score_mat(0, ["precise_alignment"]),
+        )
     other = copy.deepcopy(dataset)
     other.filter(datasets=["strings"])
     assert len(dataset) == 2 and len(other) == 1
@@ -162,8 +190,11 @@ def test_paths_can_be_replaced(dataset):
 
 
 def test_missing_files_and_bad_definitions_raise_clear_errors(tree, tmp_path):
-    d = asmd.Dataset([tree["definitions"]], metadataset_path=tree["metadataset"],
-                     install_dir=tmp_path)
+    d = asmd.Dataset(
+        [tree["definitions"]],
+        metadataset_path=tree["metadataset"],
+        install_dir=tmp_path,
+    )
     with pytest.raises(AsmdFileNotFoundError) as e:
         d.get_gts(0)
     assert e.value.file.endswith("pianos/song0-0.json.gz")
@@ -186,7 +217,13 @@ def test_parallel_passes_joblib_and_function_arguments(dataset):
     def f(i, d, offset, scale=1):
         return (len(d.paths[i][2]) + offset) * scale
 
-    assert dataset.parallel(f, 1, scale=10, n_jobs=2, backend="threading") == [20, 20, 20, 30, 30]
+    assert dataset.parallel(f, 1, scale=10, n_jobs=2, backend="threading") == [
+        20,
+        20,
+        20,
+        30,
+        30,
+    ]
     assert dataset.parallel(f, 0, n_jobs=2, backend="loky") == [1, 1, 1, 2, 2]
 
 

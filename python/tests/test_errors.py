@@ -9,14 +9,30 @@ from asmd import asmd, _asmd
 from asmd.errors import AsmdError, AsmdFormatError
 
 GOOD = {
-    "name": "demo", "ensemble": False, "groups": ["all"], "instruments": ["piano"],
-    "sources": {"format": "unknown"}, "recording": {"format": "wav"},
+    "name": "demo",
+    "ensemble": False,
+    "groups": ["all"],
+    "instruments": ["piano"],
+    "sources": {"format": "unknown"},
+    "recording": {"format": "wav"},
     "ground_truth": {"all": {"precise_alignment": 1}},
-    "install": {"url": "unknown", "unpack": False, "login": False, "post-process": "unknown",
-                "conversion": []},
-    "songs": [{"title": "a", "composer": "x", "instruments": ["piano"],
-               "recording": {"path": ["demo/a.wav"]}, "ground_truth": ["demo/a-0.json.gz"],
-               "groups": ["all"]}],
+    "install": {
+        "url": "unknown",
+        "unpack": False,
+        "login": False,
+        "post-process": "unknown",
+        "conversion": [],
+    },
+    "songs": [
+        {
+            "title": "a",
+            "composer": "x",
+            "instruments": ["piano"],
+            "recording": {"path": ["demo/a.wav"]},
+            "ground_truth": ["demo/a-0.json.gz"],
+            "groups": ["all"],
+        }
+    ],
 }
 
 
@@ -39,19 +55,41 @@ def broken(**changes):
     return json.dumps(d)
 
 
-@pytest.mark.parametrize("text, location, words", [
-    ("{\n  \"name\": \"demo\",\n}", "line 3, column 1", "invalid JSON"),
-    (broken(songs__0__title=KeyError), "$.songs[0]", "missing required key `title`"),
-    (broken(songs__0__groups="all"), "$.songs[0].groups", "expected a list of strings"),
-    (broken(ensemble="yes"), "$.ensemble", "expected true or false"),
-    (broken(songs__0__instruments=["violin", "cello", "viola"],
-            songs__0__ground_truth=["a-0.json.gz", "a-1.json.gz"]),
-     "$.songs[0].ground_truth", "2 ground-truth paths for 3 instruments"),
-    (broken(ground_truth={"all": {"chords": 1}}), "$.ground_truth.all.chords",
-     "unknown ground-truth type `chords`"),
-    (broken(ground_truth={"all": {"score": 3}}), "$.ground_truth.all.score",
-     "level must be 0, 1 or 2"),
-])
+@pytest.mark.parametrize(
+    "text, location, words",
+    [
+        ('{\n  "name": "demo",\n}', "line 3, column 1", "invalid JSON"),
+        (
+            broken(songs__0__title=KeyError),
+            "$.songs[0]",
+            "missing required key `title`",
+        ),
+        (
+            broken(songs__0__groups="all"),
+            "$.songs[0].groups",
+            "expected a list of strings",
+        ),
+        (broken(ensemble="yes"), "$.ensemble", "expected true or false"),
+        (
+            broken(
+                songs__0__instruments=["violin", "cello", "viola"],
+                songs__0__ground_truth=["a-0.json.gz", "a-1.json.gz"],
+            ),
+            "$.songs[0].ground_truth",
+            "2 ground-truth paths for 3 instruments",
+        ),
+        (
+            broken(ground_truth={"all": {"chords": 1}}),
+            "$.ground_truth.all.chords",
+            "unknown ground-truth type `chords`",
+        ),
+        (
+            broken(ground_truth={"all": {"score": 3}}),
+            "$.ground_truth.all.score",
+            "level must be 0, 1 or 2",
+        ),
+    ],
+)
 def test_malformed_definitions(tmp_path, text, location, words):
     with pytest.raises(AsmdFormatError) as e:
         load(tmp_path, text)
@@ -75,8 +113,15 @@ def test_malformed_ground_truth(tmp_path):
 
 
 def test_check_reports_rule_field_and_index():
-    gt = {"precise_alignment": {"onsets": [0.0, 1.0], "offsets": [0.5, 0.9], "pitches": [60, 61],
-                                "velocities": [], "notes": []}}
+    gt = {
+        "precise_alignment": {
+            "onsets": [0.0, 1.0],
+            "offsets": [0.5, 0.9],
+            "pitches": [60, 61],
+            "velocities": [],
+            "notes": [],
+        }
+    }
     code, field, index, message = _asmd.check_gt_json(json.dumps(gt))
     assert (code, field, index) == (4, "precise_alignment.offsets", 1)
     assert "offset 0.9 <= onset 1" in message

@@ -22,6 +22,7 @@ from asmd.errors import AsmdError
 def server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -56,20 +57,48 @@ def make_collection(tmp_path, base_url):
     (www / "ground_truth.tar.gz").write_bytes(gt.getvalue())
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "tiny.json").write_text(json.dumps({
-        "name": "tiny", "ensemble": False, "groups": ["all"], "instruments": ["piano"],
-        "sources": {"format": "unknown"}, "recording": {"format": "wav"},
-        "ground_truth": {"all": {"precise_alignment": 1}},
-        "install": {"url": f"{base_url}/tiny.zip", "unpack": True, "login": False,
-                    "post-process": "unknown", "conversion": []},
-        "songs": [{"title": "song", "composer": "x", "instruments": ["piano"],
-                   "recording": {"path": ["tiny/song.wav"]},
-                   "ground_truth": ["tiny/song-0.json.gz"], "groups": ["all"]}],
-    }))
+    (defs / "tiny.json").write_text(
+        json.dumps(
+            {
+                "name": "tiny",
+                "ensemble": False,
+                "groups": ["all"],
+                "instruments": ["piano"],
+                "sources": {"format": "unknown"},
+                "recording": {"format": "wav"},
+                "ground_truth": {"all": {"precise_alignment": 1}},
+                "install": {
+                    "url": f"{base_url}/tiny.zip",
+                    "unpack": True,
+                    "login": False,
+                    "post-process": "unknown",
+                    "conversion": [],
+                },
+                "songs": [
+                    {
+                        "title": "song",
+                        "composer": "x",
+                        "instruments": ["piano"],
+                        "recording": {"path": ["tiny/song.wav"]},
+                        "ground_truth": ["tiny/song-0.json.gz"],
+                        "groups": ["all"],
+                    }
+                ],
+            }
+        )
+    )
     meta = tmp_path / "datasets.json"
-    meta.write_text(json.dumps({"author": "t", "year": 1, "url": "",
-                                "install_dir": str(tmp_path / "install"),
-                                "decompress_path": str(tmp_path / "install")}))
+    meta.write_text(
+        json.dumps(
+            {
+                "author": "t",
+                "year": 1,
+                "url": "",
+                "install_dir": str(tmp_path / "install"),
+                "decompress_path": str(tmp_path / "install"),
+            }
+        )
+    )
     return defs, meta
 
 
@@ -100,11 +129,21 @@ def test_plan_install_status_verify(tmp_path, server):
 def test_install_errors_are_reported(tmp_path, server):
     www, url = server
     defs, meta = make_collection(tmp_path, url + "/missing")
-    r = install.install(definitions=[defs], metadataset_path=meta, ground_truth="none",
-                        quiet=True, retries=1)
+    r = install.install(
+        definitions=[defs],
+        metadataset_path=meta,
+        ground_truth="none",
+        quiet=True,
+        retries=1,
+    )
     assert not r["ok"]
     assert "404" in r["datasets"][0]["error"]
-    assert install.status(definitions=[defs], metadataset_path=meta)["datasets"][0]["state"] != "installed"
+    assert (
+        install.status(definitions=[defs], metadataset_path=meta)["datasets"][0][
+            "state"
+        ]
+        != "installed"
+    )
     with pytest.raises(AsmdError, match="unknown dataset"):
         install.install(["nope"], definitions=[defs], metadataset_path=meta, quiet=True)
 
@@ -113,16 +152,46 @@ def test_module_command_lines(tmp_path, server):
     www, url = server
     defs, meta = make_collection(tmp_path, url)
     env = dict(os.environ)
-    out = subprocess.run([sys.executable, "-m", "asmd.install", "--help"], capture_output=True,
-                         text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "asmd.install", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 0 and "--mirror" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "asmd.install", "--definitions", str(defs),
-                          "--metadataset", str(meta), "--ground-truth", "none", "-q"],
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asmd.install",
+            "--definitions",
+            str(defs),
+            "--metadataset",
+            str(meta),
+            "--ground-truth",
+            "none",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     assert "installed" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "asmd.cli", "status", "--definitions", str(defs),
-                          "--metadataset", str(meta)], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asmd.cli",
+            "status",
+            "--definitions",
+            str(defs),
+            "--metadataset",
+            str(meta),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0 and "installed" in out.stdout
 
 
@@ -134,15 +203,18 @@ def test_asap_import_from_a_mirror_folder(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     with zipfile.ZipFile(mirror / "asap-dataset-1.1.zip", "w") as z:
-        z.writestr("asap-dataset-1.1/metadata.csv",
-                   "composer,midi_score,maestro_midi_performance\n"
-                   "Bach,Bach/x/midi_score.mid,{maestro}/2004/perf.midi\n"
-                   "Bach,Bach/y/midi_score.mid,{maestro}/2004/absent.midi\n")
+        z.writestr(
+            "asap-dataset-1.1/metadata.csv",
+            "composer,midi_score,maestro_midi_performance\n"
+            "Bach,Bach/x/midi_score.mid,{maestro}/2004/perf.midi\n"
+            "Bach,Bach/y/midi_score.mid,{maestro}/2004/absent.midi\n",
+        )
         z.writestr("asap-dataset-1.1/Bach/x/midi_score.mid", b"SCORE")
         z.writestr("asap-dataset-1.1/Bach/y/midi_score.mid", b"SCORE2")
     env = dict(os.environ, ASMD_INSTALL_DIR=str(install_dir), ASMD_MIRROR=str(mirror))
-    out = subprocess.run([sys.executable, "-m", "asmd.asap"], capture_output=True, text=True,
-                         env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "asmd.asap"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0, out.stderr
     assert "1 scores copied" in out.stdout
     assert (perf.parent / "perf.score.mid").read_bytes() == b"SCORE"

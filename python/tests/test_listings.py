@@ -14,24 +14,30 @@ def test_listing_1(tree):
         warnings.simplefilter("ignore", DeprecationWarning)
         from asmd import audioscoredataset as asd  # the paper's module name
     d = asd.Dataset([tree["definitions"]], metadataset_path=tree["metadataset"])
-    d.filter(instruments=['piano'], ensemble=False, composer='Mozart',
-             ground_truth=['precise_alignment'])
+    d.filter(
+        instruments=["piano"],
+        ensemble=False,
+        composer="Mozart",
+        ground_truth=["precise_alignment"],
+    )
     assert len(d) == 2
     ground_truth_list = d.get_gts(1)
     assert ground_truth_list[0]["precise_alignment"]["pitches"] == [62, 65]
-    mat = d.get_score(1, score_type=['precise_alignment'])
+    mat = d.get_score(1, score_type=["precise_alignment"])
     assert mat.shape == (2, 6)
     np.testing.assert_array_equal(mat[:, 0], [62, 65])
-    mat = d.get_pianoroll(1, score_type=['non_aligned'])
+    mat = d.get_pianoroll(1, score_type=["non_aligned"])
     assert mat.shape == (128, int(1.3 / 0.25) + 1)
     assert mat[62, 1] == 60  # misaligned onset 0.3 -> column 1, velocity 60
 
     def processing(i, dataset, *args, **kwargs):
-        mat = dataset.get_score(i, score_type=['precise_alignment'])
+        mat = dataset.get_score(i, score_type=["precise_alignment"])
         return mat.shape[0]
 
     d2 = asd.Dataset([tree["definitions"]], metadataset_path=tree["metadataset"])
-    out = d2.filter(instruments=['violin'], instrument_match='contains').parallel(processing, n_jobs=-1)
+    out = d2.filter(instruments=["violin"], instrument_match="contains").parallel(
+        processing, n_jobs=-1
+    )
     assert out == [3, 3]  # two duos: violin track 2 notes + cello track 1 note
 
 
@@ -51,11 +57,13 @@ class MyDataset(asd.Dataset, TorchDataset):
     """Listing 3 (module level, so that worker processes started with spawn can unpickle it)."""
 
     def __init__(self, *args, **kargs):
-        super().__init__([_TREE["definitions"]], _TREE["metadataset"]).filter(instruments=['piano'])
+        super().__init__([_TREE["definitions"]], _TREE["metadataset"]).filter(
+            instruments=["piano"]
+        )
 
     def __getitem__(self, i):
         # for instance, return the MIDI Toolbox-like score
-        return torch.tensor(self.get_score(i, score_type=['precise_alignment']))
+        return torch.tensor(self.get_score(i, score_type=["precise_alignment"]))
 
     def another_awsome_method(self, *args, **kargs):
         return "Hello, world!"
@@ -76,6 +84,7 @@ def test_listing_3_with_pytorch_dataloader(tree):
     loader = DataLoader(MyDataset(), batch_size=None, num_workers=2)
     assert sorted(tuple(m.shape) for m in loader) == [(2, 6), (3, 6), (4, 6)]
     # and with the spawn start method, which pickles the dataset
-    loader = DataLoader(MyDataset(), batch_size=None, num_workers=2,
-                        multiprocessing_context="spawn")
+    loader = DataLoader(
+        MyDataset(), batch_size=None, num_workers=2, multiprocessing_context="spawn"
+    )
     assert sorted(tuple(m.shape) for m in loader) == [(2, 6), (3, 6), (4, 6)]

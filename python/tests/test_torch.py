@@ -22,18 +22,42 @@ def piano(tmp_path):
     x = (0.3 * np.sin(2 * np.pi * 440 * t) * (t < 2.0)).astype(np.float32)
     audio.write_wav(install / "p" / "a.wav", [x, x], sr)
     # notes: A4 0-2 s (vel 127), C5 2.5-3.2 s (vel 64)
-    write_gt(install / "p" / "a-0.json.gz", make_gt([(69, 0.0, 2.0, 127), (72, 2.5, 3.2, 64)], 0))
+    write_gt(
+        install / "p" / "a-0.json.gz",
+        make_gt([(69, 0.0, 2.0, 127), (72, 2.5, 3.2, 64)], 0),
+    )
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "p.json").write_text(json.dumps({
-        "name": "p", "ensemble": False, "groups": ["all"], "instruments": ["piano"],
-        "sources": {"format": "unknown"}, "recording": {"format": "wav"},
-        "ground_truth": {"all": {"precise_alignment": 1}},
-        "install": {"url": "unknown", "unpack": False, "login": False, "post-process": "unknown",
-                    "conversion": []},
-        "songs": [{"title": "a", "composer": "x", "instruments": ["piano"],
-                   "recording": {"path": ["p/a.wav"]}, "ground_truth": ["p/a-0.json.gz"],
-                   "groups": ["all"]}]}))
+    (defs / "p.json").write_text(
+        json.dumps(
+            {
+                "name": "p",
+                "ensemble": False,
+                "groups": ["all"],
+                "instruments": ["piano"],
+                "sources": {"format": "unknown"},
+                "recording": {"format": "wav"},
+                "ground_truth": {"all": {"precise_alignment": 1}},
+                "install": {
+                    "url": "unknown",
+                    "unpack": False,
+                    "login": False,
+                    "post-process": "unknown",
+                    "conversion": [],
+                },
+                "songs": [
+                    {
+                        "title": "a",
+                        "composer": "x",
+                        "instruments": ["piano"],
+                        "recording": {"path": ["p/a.wav"]},
+                        "ground_truth": ["p/a-0.json.gz"],
+                        "groups": ["all"],
+                    }
+                ],
+            }
+        )
+    )
     meta = write_metadataset(tmp_path / "datasets.json", install)
     return asmd.Dataset([str(defs)], metadataset_path=str(meta))
 
@@ -46,7 +70,11 @@ def test_excerpts_align_audio_and_frames(piano):
     x, roll, on, off = ds.arrays(2)  # 2.0 - 3.0 s: silence, then C5 from 2.5 s
     assert x.shape == (16000,) and roll.shape == (128, 100)
     assert np.abs(x[2000:]).max() < 1e-3  # the tone stopped at 2.0 s
-    assert on[72, 50] == 1 and roll[72, 49] == 0 and roll[72, 50:].min() == pytest.approx(64 / 127)
+    assert (
+        on[72, 50] == 1
+        and roll[72, 49] == 0
+        and roll[72, 50:].min() == pytest.approx(64 / 127)
+    )
     assert roll[69].sum() <= 1  # A4 ended at 2.0 s (its offset frame only)
     x0, roll0, on0, off0 = ds.arrays(0)
     assert on0[69, 0] == 1 and roll0[69].min() == 1.0
@@ -56,9 +84,15 @@ def test_excerpts_align_audio_and_frames(piano):
 
 
 def test_frames_of_notes_edges():
-    mat = np.array([[60, -0.5, 0.05, 100, 0, 0], [61, 0.95, 2.0, -255, 0, 0]], dtype=float)
+    mat = np.array(
+        [[60, -0.5, 0.05, 100, 0, 0], [61, 0.95, 2.0, -255, 0, 0]], dtype=float
+    )
     roll, on, off = frames_of_notes(mat, 0.0, 10, 0.1)
-    assert roll[60, 0] == pytest.approx(100 / 127) and on[60].sum() == 0 and off[60, 0] == 1
+    assert (
+        roll[60, 0] == pytest.approx(100 / 127)
+        and on[60].sum() == 0
+        and off[60, 0] == 1
+    )
     assert roll[61, 9] == 1.0 and on[61, 9] == 1 and off[61].sum() == 0
 
 

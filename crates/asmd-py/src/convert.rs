@@ -157,7 +157,7 @@ fn prototype_gt_json() -> String {
 
 /// Run the conversion pipeline; returns the summary as JSON text.
 #[pyfunction]
-#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false))]
+#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false, misalign_model=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_run(
     py: Python<'_>,
@@ -170,7 +170,16 @@ fn convert_run(
     force: bool,
     seed: u64,
     progress: bool,
+    misalign_model: Option<String>,
 ) -> PyResult<String> {
+    let misalign = match misalign_model {
+        Some(text) => {
+            let model =
+                asmd::misalign::Model::from_json_str(&text, "alignment_stats model").py_err(py)?;
+            Some(asmd::misalign::Generator::new(model).hook())
+        }
+        None => None,
+    };
     let defs = match definitions {
         None => asmd::definition::official().py_err(py)?.to_vec(),
         Some(dirs) if dirs.is_empty() => asmd::definition::official().py_err(py)?.to_vec(),
@@ -193,7 +202,7 @@ fn convert_run(
         force,
         progress,
         seed,
-        misalign: None,
+        misalign,
     };
     let r = snapshot();
     let summary = py

@@ -11,6 +11,7 @@ mod convert_py;
 mod dataset;
 mod error;
 mod ground_truth;
+mod misalign;
 mod utils;
 
 use pyo3::prelude::*;
@@ -32,5 +33,6 @@ fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     audio::register(m)?;
     convert::register(m)?;
     utils::register(m)?;
+    misalign::register(m)?;
     Ok(())
 }

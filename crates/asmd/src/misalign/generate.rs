@@ -188,7 +188,8 @@ impl Generator {
     }
 
     /// New onsets and offsets (unsorted, not shifted) for aligned notes, given the song
-    /// draw: `(onsets, offsets)` in the input's order.
+    /// draw: `(onsets, offsets)` in the input's order. The same as
+    /// [`Generator::draw_onsets`] then [`Generator::draw_offsets`] on one generator.
     pub fn draw_notes<R: RngExt>(
         &self,
         rng: &mut R,
@@ -196,23 +197,22 @@ impl Generator {
         onsets: &[f64],
         offsets: &[f64],
     ) -> (Vec<f64>, Vec<f64>) {
+        let ons = self.draw_onsets(rng, song, onsets);
+        let offs = self.draw_offsets(rng, song, onsets, offsets, &ons);
+        (ons, offs)
+    }
+
+    /// New onsets for aligned onsets (the reference's `get_random_onsets`), in the
+    /// input's order, neither sorted nor shifted.
+    pub fn draw_onsets<R: RngExt>(&self, rng: &mut R, song: &SongDraw, onsets: &[f64]) -> Vec<f64> {
         let n = onsets.len();
         match self.method {
             Method::Histogram => {
                 let h = &self.model.histogram;
                 let z = h.ons_hist.sample(rng, n, h.ons_max);
-                let zd = h.dur_hist.sample(rng, n, h.dur_max);
-                let ons: Vec<f64> = (0..n)
+                (0..n)
                     .map(|i| onsets[i] + z[i] * song.ons_std + song.ons_mean)
-                    .collect();
-                let offs = (0..n)
-                    .map(|i| {
-                        let ratio = (zd[i] * song.dur_std + song.dur_mean).abs();
-                        let dur = (offsets[i] - onsets[i]) / ratio;
-                        ons[i] + if dur.is_finite() { dur } else { MIN_DURATION }
-                    })
-                    .collect();
-                (ons, offs)
+                    .collect()
             }
             Method::Tempo => {
                 let t = &self.model.tempo;
@@ -234,7 +234,7 @@ impl Generator {
                     grid.push(x);
                     x = rho * x + innov * normal(rng);
                 }
-                let ons: Vec<f64> = (0..n)
+                (0..n)
                     .map(|i| {
                         let g = (onsets[i] - t0).max(0.0);
                         let k = (g as usize).min(knots.saturating_sub(2));
@@ -243,16 +243,41 @@ impl Generator {
                         let z = profile_at(&t.profile, u[i]) + smooth + t.jitter_std * normal(rng);
                         onsets[i] + song.ons_mean + song.ons_std * z
                     })
-                    .collect();
-                let offs = (0..n)
-                    .map(|i| {
-                        let e = normal(rng).clamp(-3.0, 3.0);
-                        let ratio = (song.dur_mean + song.dur_std * e).exp();
-                        ons[i] + (offsets[i] - onsets[i]) / ratio
-                    })
-                    .collect();
-                (ons, offs)
+                    .collect()
             }
+        }
+    }
+
+    /// New offsets (the reference's `get_random_offsets`): each new onset plus the
+    /// aligned duration divided by a drawn duration ratio, in the input's order.
+    pub fn draw_offsets<R: RngExt>(
+        &self,
+        rng: &mut R,
+        song: &SongDraw,
+        onsets: &[f64],
+        offsets: &[f64],
+        new_onsets: &[f64],
+    ) -> Vec<f64> {
+        let n = onsets.len().min(offsets.len()).min(new_onsets.len());
+        match self.method {
+            Method::Histogram => {
+                let h = &self.model.histogram;
+                let zd = h.dur_hist.sample(rng, n, h.dur_max);
+                (0..n)
+                    .map(|i| {
+                        let ratio = (zd[i] * song.dur_std + song.dur_mean).abs();
+                        let dur = (offsets[i] - onsets[i]) / ratio;
+                        new_onsets[i] + if dur.is_finite() { dur } else { MIN_DURATION }
+                    })
+                    .collect()
+            }
+            Method::Tempo => (0..n)
+                .map(|i| {
+                    let e = normal(rng).clamp(-3.0, 3.0);
+                    let ratio = (song.dur_mean + song.dur_std * e).exp();
+                    new_onsets[i] + (offsets[i] - onsets[i]) / ratio
+                })
+                .collect(),
         }
     }
 

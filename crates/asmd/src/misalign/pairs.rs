@@ -153,16 +153,15 @@ pub fn pairs_from_dataset(d: &Dataset) -> Result<Vec<SongPair>> {
         };
         sort(&mut score);
         sort(&mut perf);
-        let name = format!(
-            "{}/{}",
-            def.name,
-            item.ground_truth
-                .first()
-                .map(String::as_str)
-                .unwrap_or(&song.title)
-        );
+        // unique per recording; performances of one piece share `piece` (one side of a split)
+        let name = item
+            .ground_truth
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("{}/{}", def.name, song.title));
+        let piece = format!("{}/{}/{}", def.name, song.composer, song.title);
         out.push(SongPair {
-            piece: name.clone(),
+            piece,
             name,
             score,
             perf,

@@ -1,0 +1,223 @@
+"""asmd.alignment_stats: statistics from real ASAP score/performance MIDI pairs (a folder
+and a Dataset built by converting them), training, the model file, seeded generation,
+evaluation of both methods, and create_gt(alignment_stats=...)."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asmd import alignment_stats, conversion_tool
+from asmd.asmd import Dataset
+from asmd.errors import AsmdError
+
+REPO = Path(__file__).resolve().parents[2]
+ASAP = REPO / "tests" / "fixtures" / "asap"
+PAIRS = [
+    ("Bach/Fugue/bwv_888", "ZhaoK01M"),
+    ("Bach/Prelude/bwv_846", "Shi05M"),
+    ("Bach/Prelude/bwv_866", "SOLOM02"),
+]
+
+
+def test_fill_from_folder_train_and_save(tmp_path):
+    st = alignment_stats.TempoStats()
+    assert st.fill_stats(pairs_dir=ASAP) == 3
+    assert st.skipped == []
+    for m in st.matched:
+        assert m["score_fraction"] > 0.8 and m["perf_fraction"] > 0.8, m
+        assert m["seconds"] >= 0 and m["notes"] > 100
+    # the reference's collected statistics: per-song means/stds, pooled standardised values
+    assert len(st.means_ons) == len(st.ons_dev) == len(st.means_dur) == 3
+    assert len(st.ons_diffs) == sum(m["notes"] for m in st.matched)
+    assert abs(float(np.mean(st.ons_diffs))) < 1e-9  # standardised per song
+    st.train_on_filled_stats()
+    assert st.model["songs"] == 3 and st.model["method"] == "tempo"
+    st.save(tmp_path / "model.json")
+    text = (tmp_path / "model.json").read_text()
+    assert json.loads(text)["format"] == "asmd-misalignment-model"
+    again = alignment_stats.Stats.load(tmp_path / "model.json")
+    assert again.method == "tempo" and again.model == st.model
+    with pytest.raises(AttributeError):
+        st.no_such_statistic
+
+
+def test_generation_is_seeded_and_well_formed():
+    aligned_on = np.arange(50) * 0.25
+    aligned_off = aligned_on + 0.3
+    pitches = 60 + (np.arange(50) % 5)
+    for cls in (alignment_stats.HistStats, alignment_stats.TempoStats):
+        st = cls()
+        st.seed(11)
+        song = st.new_song()
+        ons = st.get_random_onsets(aligned_on)
+        offs = st.get_random_offsets(aligned_on, aligned_off, ons)
+        st.seed(11)
+        assert st.new_song() == song
+        assert np.array_equal(st.get_random_onsets(aligned_on), ons)
+        assert ons.min() == 0.0 and ons.shape == (50,) and offs.shape == (50,)
+        # the deviation is a plausible fraction of a second, not noise of seconds
+        assert np.abs(ons - (aligned_on - aligned_on[np.argmin(ons)])).mean() < 2.0
+        assert st.seed() == 12  # advances
+        assert st.new_song() != song
+        out = st.misalign(pitches, aligned_on, aligned_off, seed=3)
+        same = st.misalign(pitches, aligned_on, aligned_off, seed=3)
+        for k in ("onsets", "offsets", "pitches", "missing", "extra"):
+            assert np.array_equal(out[k], same[k]), k
+        assert np.all(np.diff(out["onsets"]) >= 0) and out["onsets"][0] == 0.0
+        assert np.all(out["offsets"] - out["onsets"] >= 0.0625 - 1e-12)
+        assert sorted(out["pitches"].tolist()) == sorted(pitches.tolist())
+        marked = int(out["missing"].sum() + out["extra"].sum())
+        assert 5 <= marked <= 25  # 10-50 % of the notes
+        assert not np.any(out["missing"] & out["extra"])
+        other = st.misalign(pitches, aligned_on, aligned_off, seed=4)
+        assert not np.array_equal(out["onsets"], other["onsets"])
+
+
+def test_errors_are_clear(tmp_path):
+    st = alignment_stats.Stats()
+    with pytest.raises(AsmdError, match="exactly one of"):
+        st.fill_stats()
+    with pytest.raises(AsmdError, match="not a folder"):
+        st.fill_stats(pairs_dir=tmp_path / "nothing")
+    with pytest.raises(AsmdError, match="no matched song"):
+        st.train_on_filled_stats()
+    with pytest.raises(AsmdError, match="2 aligned offsets"):
+        st.get_random_offsets([0.0, 1.0, 2.0], [1.0, 2.0], [0.0, 1.0, 2.0])
+    with pytest.raises(AsmdError, match="unknown misalignment method"):
+        alignment_stats.Stats(method="hmm")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "asmd-misalignment-model", "version": 99}')
+    with pytest.raises(AsmdError, match=r"bad\.json.*version"):
+        alignment_stats.Stats(model=bad)
+    with pytest.raises(TypeError):
+        st.fill_stats(dataset="not a dataset")
+
+
+def test_evaluate_both_methods():
+    ev = alignment_stats.evaluate(pairs_dir=ASAP, seed=1)
+    assert ev["train_songs"] + ev["test_songs"] == 3
+    assert {m["method"] for m in ev["methods"]} == {"histogram", "tempo"}
+    for m in ev["methods"]:
+        for k in ("onsets_mean", "onsets_std", "offsets_mean", "offsets_std"):
+            assert np.isfinite(m[k]) and m[k] >= 0, m
+    assert len(ev["matched"]) == 3 and ev["skipped"] == []
+
+
+def _asap_install(tmp_path):
+    """The three ASAP pairs as a Maestro-like dataset: performance `<s>.mid` with its
+    `<s>.score.mid`, converted with Maestro's real conversion entries."""
+    install = tmp_path / "install"
+    (install / "demo").mkdir(parents=True)
+    songs = []
+    for i, (folder, perf) in enumerate(PAIRS):
+        shutil.copy(ASAP / folder / f"{perf}.mid", install / "demo" / f"s{i}.mid")
+        shutil.copy(
+            ASAP / folder / "midi_score.mid", install / "demo" / f"s{i}.score.mid"
+        )
+        songs.append(
+            {
+                "title": f"s{i}",
+                "composer": "Bach",
+                "instruments": ["piano"],
+                "recording": {"path": [f"demo/s{i}.wav"]},
+                "ground_truth": [f"demo/s{i}-0.json.gz"],
+                "groups": ["asap"] if i < 2 else ["gen"],
+            }
+        )
+    maestro = json.loads((REPO / "definitions" / "Maestro.json").read_text())
+    definition = {
+        "name": "demo",
+        "ensemble": False,
+        "groups": ["asap", "gen"],
+        "instruments": ["piano"],
+        "sources": {"format": "unknown"},
+        "recording": {"format": "wav"},
+        "ground_truth": {
+            "asap": {"precise_alignment": 1, "score": 1, "misaligned": 0},
+            "gen": {"precise_alignment": 1, "score": 1, "misaligned": 2},
+        },
+        "install": {
+            "url": "unknown",
+            "unpack": False,
+            "login": False,
+            "post-process": "unknown",
+            "conversion": maestro["install"]["conversion"],
+        },
+        "songs": songs,
+    }
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "demo.json").write_text(json.dumps(definition))
+    meta = tmp_path / "datasets.json"
+    meta.write_text(
+        json.dumps(
+            {
+                "author": "t",
+                "year": 2026,
+                "url": "",
+                "install_dir": str(install),
+                "decompress_path": str(install),
+            }
+        )
+    )
+    return install, defs, meta
+
+
+def test_dataset_pairs_and_create_gt_with_alignment_stats(tmp_path):
+    install, defs, meta = _asap_install(tmp_path)
+    summary = conversion_tool.create_gt(
+        install_dir=install, definitions=[defs], progress=False
+    )
+    assert summary["ok"] and summary["converted"] == 3, summary
+    gen = install / "demo" / "s2-0.json.gz"
+    assert (
+        json.loads(gzip.open(gen).read())["misaligned"]["onsets"] == []
+    )  # None: as 0.5.1
+
+    d = Dataset(definitions=[str(defs)], metadataset_path=str(meta))
+    st = alignment_stats.HistStats()
+    assert st.fill_stats(dataset=d) == 3
+    assert {m["name"] for m in st.matched} == {f"demo/s{i}-0.json.gz" for i in range(3)}
+    st.train_on_filled_stats()
+
+    runs = []
+    for _ in range(2):
+        s = conversion_tool.create_gt(
+            install_dir=install,
+            definitions=[defs],
+            progress=False,
+            force=True,
+            alignment_stats=st,
+            seed=9,
+        )
+        assert s["ok"], s
+        runs.append(gen.read_bytes())
+    assert runs[0] == runs[1]  # same model + seed -> same bytes
+    gt = json.loads(gzip.open(gen).read())
+    n = len(gt["precise_alignment"]["onsets"])
+    assert len(gt["misaligned"]["onsets"]) == n and len(gt["missing"]) == n
+    assert (
+        json.loads(gzip.open(install / "demo" / "s0-0.json.gz").read())["misaligned"][
+            "onsets"
+        ]
+        == []
+    )
+    assert conversion_tool.check(gt) == 0
+    # the shipped model, by True, gives other notes than the freshly trained one
+    conversion_tool.create_gt(
+        install_dir=install,
+        definitions=[defs],
+        progress=False,
+        force=True,
+        alignment_stats=True,
+        seed=9,
+    )
+    assert gen.read_bytes() != runs[0]
+    with pytest.raises(TypeError):
+        conversion_tool.create_gt(
+            install_dir=install, definitions=[defs], progress=False, alignment_stats=3
+        )
