@@ -18,6 +18,19 @@
 //! let opts = asmd::convert::ConvertOptions { misalign: Some(hook), ..Default::default() };
 //! assert!(opts.misalign.is_some());
 //! ```
+//!
+//! Training a model on a folder of MIDI pairs laid out like ASAP:
+//!
+//! ```no_run
+//! use asmd::misalign::{pairs_from_dir, MatchOptions, Stats};
+//!
+//! let pairs = pairs_from_dir("asap".as_ref())?;
+//! let (stats, skipped) = Stats::fill(&pairs, &MatchOptions::default());
+//! let model = stats.train("my model")?;
+//! println!("{} pairs matched, {} skipped", stats.songs.len(), skipped.len());
+//! model.write("my_model.json".as_ref())?;
+//! # Ok::<(), asmd::Error>(())
+//! ```
 
 pub mod evaluate;
 pub mod generate;
