@@ -95,6 +95,22 @@ fn bench(c: &mut Criterion) {
     c.bench_function("gt load 20k notes", |b| {
         b.iter(|| GroundTruth::from_path(p).unwrap())
     });
+    // the two halves of a load: inflate (libdeflate) and parse
+    let raw = std::fs::read(p).unwrap();
+    let t = &raw[raw.len() - 4..];
+    let plain_len = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
+    c.bench_function("gt load 20k notes: inflate only", |b| {
+        let mut out = vec![0u8; plain_len];
+        let mut dec = libdeflater::Decompressor::new();
+        b.iter(|| dec.gzip_decompress(&raw, &mut out).unwrap())
+    });
+    let mut plain = vec![0u8; plain_len];
+    libdeflater::Decompressor::new()
+        .gzip_decompress(&raw, &mut plain)
+        .unwrap();
+    c.bench_function("gt load 20k notes: parse only", |b| {
+        b.iter(|| GroundTruth::from_json_slice(&plain, p).unwrap())
+    });
     c.bench_function("get_score_mat 20k notes", |b| {
         b.iter(|| {
             d.get_score_mat(0, &[ScoreType::PreciseAlignment], false, false)

@@ -20,7 +20,6 @@ the instance, so ``super().__init__(...).filter(...)`` chains.
 """
 
 import copy as _copy
-import inspect
 import json
 import os
 
@@ -206,10 +205,11 @@ class Dataset(metaclass=_ChainableInit):
         >>> d.parallel(lambda i, ds: len(ds.paths[i][2]), n_jobs=1)
         [4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
         """
-        from joblib import Parallel, delayed
+        from joblib import delayed
 
-        joblib_args = set(inspect.signature(Parallel).parameters)
-        joblib_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in joblib_args}
+        from . import _parallel
+
+        joblib_kwargs = _parallel.split_joblib_kwargs(kwargs)
         items = range(len(self))
         try:
             from tqdm import tqdm
@@ -217,8 +217,8 @@ class Dataset(metaclass=_ChainableInit):
             items = tqdm(items, disable=not _progress_wanted())
         except ImportError:
             pass
-        return Parallel(**joblib_kwargs)(
-            delayed(func)(i, self, *args, **kwargs) for i in items
+        return _parallel.run(
+            (delayed(func)(i, self, *args, **kwargs) for i in items), joblib_kwargs
         )
 
     # ------------------------------------------------------------------ paths

@@ -11,6 +11,8 @@
 60.0
 """
 
+import os
+
 import numpy as np
 
 from . import _asmd
@@ -22,6 +24,8 @@ __all__ = [
     "f0_to_midi_pitch",
     "midi_pitch_to_f0",
     "mat_stretch",
+    "mat2midipath",
+    "midipath2mat",
 ]
 
 
@@ -62,3 +66,26 @@ def mat_stretch(mat, target):
         mat[...] = out
         return mat
     return out
+
+
+def mat2midipath(mat, path):
+    """Write score matrix ``mat`` (columns pitch, onset, offset, velocity; more are
+    ignored) to a single-track MIDI file at ``path``, as ASMD 0.5.1: program 0, pitches
+    and velocities truncated to integers, negative velocities written as 80. An empty
+    matrix writes nothing.
+
+    >>> import numpy as np, os, tempfile
+    >>> from asmd import utils
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.mid")
+    >>> utils.mat2midipath(np.array([[60, 0.0, 0.5, 90], [64, 0.5, 1.25, -1]]), path)
+    >>> utils.midipath2mat(path).round(3).tolist()
+    [[60.0, 0.0, 0.5, 90.0], [64.0, 0.5, 1.25, 80.0]]
+    """
+    _asmd.mat2midipath(np.ascontiguousarray(mat, dtype=float), os.fspath(path))
+
+
+def midipath2mat(path):
+    """Every note of the MIDI file at ``path`` as an ``n x 4`` array (pitch, onset,
+    offset, velocity; seconds), sorted by onset, pitch, offset; times as pretty_midi
+    computes them."""
+    return _asmd.midipath2mat(os.fspath(path))

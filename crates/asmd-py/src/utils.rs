@@ -35,7 +35,30 @@ fn time2frame(time: f64, hop_size: f64, win_len: f64) -> i64 {
     asmd::utils::time2frame(time, hop_size, win_len)
 }
 
+/// Write a score matrix to a MIDI file (the reference's `mat2midipath`).
+#[pyfunction]
+fn mat2midipath(
+    py: Python<'_>,
+    mat: PyReadonlyArray2<'_, f64>,
+    path: std::path::PathBuf,
+) -> PyResult<()> {
+    let m = to_matrix(&mat);
+    py.detach(|| asmd::midi::write::mat2midipath(&m, &path))
+        .py_err(py)
+}
+
+/// Read every note of a MIDI file into an n x 4 matrix (the reference's `midipath2mat`).
+#[pyfunction]
+fn midipath2mat(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Bound<'_, PyAny>> {
+    let m = py
+        .detach(|| asmd::midi::write::midipath2mat(&path))
+        .py_err(py)?;
+    matrix(py, m)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(mat2midipath, m)?)?;
+    m.add_function(wrap_pyfunction!(midipath2mat, m)?)?;
     m.add_function(wrap_pyfunction!(mat_stretch, m)?)?;
     m.add_function(wrap_pyfunction!(time2frame, m)?)?;
     Ok(())

@@ -443,3 +443,95 @@ fn dry_run_plans_without_writing() {
     );
     assert!(!inst.path().join("new").exists());
 }
+
+#[test]
+fn redirects_are_followed() {
+    let srv = Server::start();
+    let data = noise(40_000, 11);
+    srv.put("real/r.zip", zip_bytes(&[("r/x.wav", &data)]));
+    srv.fault("old/r.zip", Fault::Redirect("real/r.zip".into()));
+    let dd = tmp();
+    let def = parse_def(
+        &definition(
+            "r",
+            &["r/r/x.wav"],
+            json!({"url": srv.url("old/r.zip"), "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let inst = tmp();
+    let report = install(&options(inst.path(), vec![def])).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(read(inst.path().join("r/r/x.wav")), data);
+    assert!(srv.requests("real/r.zip").iter().any(|l| l.method == "GET"));
+    assert_eq!(srv.sent("real/r.zip"), read_len(&srv, "real/r.zip"));
+}
+
+/// Datasets download at the same time with `jobs > 1`, one after the other with 1.
+#[test]
+fn downloads_run_in_parallel_across_datasets() {
+    for jobs in [1, 3] {
+        let srv = Server::start();
+        let dd = tmp();
+        let mut defs = Vec::new();
+        for i in 0..3 {
+            let f = format!("p{i}.zip");
+            srv.put(&f, zip_bytes(&[("d/x.bin", &noise(60_000, 20 + i))]));
+            srv.fault(&f, Fault::Slow(8_000)); // ~80 ms per archive
+            let name = format!("p{i}");
+            let rec = format!("{name}/d/x.bin");
+            defs.push(parse_def(
+                &definition(&name, &[&rec], json!({"url": srv.url(&f), "unpack": true})),
+                dd.path(),
+            ));
+        }
+        let inst = tmp();
+        let mut o = options(inst.path(), defs);
+        o.jobs = jobs;
+        let report = install(&o).unwrap();
+        assert!(report.ok(), "{report:?}");
+        for i in 0..3u64 {
+            assert_eq!(
+                read(inst.path().join(format!("p{i}/d/x.bin"))),
+                noise(60_000, 20 + i)
+            );
+        }
+        let most = srv.state.lock().unwrap().max_active;
+        if jobs == 1 {
+            assert_eq!(most, 1, "one download at a time with jobs = 1");
+        } else {
+            assert!(most >= 2, "downloads did not overlap with jobs = {jobs}");
+        }
+    }
+}
+
+#[test]
+fn http_mirror_replaces_the_official_source() {
+    let mirror = Server::start();
+    let data = noise(30_000, 12);
+    // found by file name at the mirror's root (the official URL's path is tried first)
+    mirror.put("m.zip", zip_bytes(&[("m/a.wav", &data)]));
+    let dd = tmp();
+    let def = parse_def(
+        &definition(
+            "m",
+            &["m/m/a.wav"],
+            json!({"url": "http://127.0.0.1:9/deep/path/m.zip", "unpack": true}),
+        ),
+        dd.path(),
+    );
+    let inst = tmp();
+    let mut o = options(inst.path(), vec![def]);
+    o.mirror = Some(asmd::install::Mirror::parse(&mirror.url("")));
+    o.net.retries = 0;
+    let report = install(&o).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(read(inst.path().join("m/m/a.wav")), data);
+    assert!(mirror.sent("m.zip") > 0);
+    let mk = state::read_marker(&inst.path().join("m")).unwrap();
+    assert!(
+        mk.sources[0].origin.starts_with("mirror"),
+        "{:?}",
+        mk.sources
+    );
+}

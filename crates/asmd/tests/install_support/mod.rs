@@ -44,6 +44,27 @@ pub struct State {
     pub log: Vec<Logged>,
     /// Mega public files: id -> (encrypted attributes, served path of the encrypted bytes)
     pub mega: HashMap<String, (String, String)>,
+    /// Bodies being sent right now, and the most ever sent at once.
+    pub active: usize,
+    pub max_active: usize,
+}
+
+/// Counts a body transfer in [`State::active`] while it lives.
+struct Busy<'a>(&'a Mutex<State>);
+
+impl<'a> Busy<'a> {
+    fn enter(st: &'a Mutex<State>) -> Busy<'a> {
+        let mut g = st.lock().unwrap();
+        g.active += 1;
+        g.max_active = g.max_active.max(g.active);
+        Busy(st)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().active -= 1;
+    }
 }
 
 pub struct Server {
@@ -319,6 +340,7 @@ fn handle(
             return s.flush();
         }
         let body = &file[start as usize..(start + len) as usize];
+        let _busy = Busy::enter(st);
         match &fault {
             Some(Fault::DropAfter(n)) => {
                 let n = (*n as usize).min(body.len());
@@ -330,12 +352,14 @@ fn handle(
                 Ok(())
             }
             Some(Fault::Slow(per)) => {
-                for c in body.chunks((*per).max(1)) {
+                for (k, c) in body.chunks((*per).max(1)).enumerate() {
+                    if k > 0 {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                     if s.write_all(c).is_err() {
                         break;
                     }
                     log.sent += c.len() as u64;
-                    std::thread::sleep(Duration::from_millis(10));
                 }
                 Ok(())
             }
