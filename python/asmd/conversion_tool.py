@@ -31,6 +31,8 @@ def create_gt(
     seed=1002,
     progress=None,
     install_dir=None,
+    backend=None,
+    n_parts=None,
 ):
     """Convert the installed datasets; returns the summary as a dict (``ok``,
     ``converted``, ``skipped``, ``failed``, ``files_written``, per-song entries).
@@ -44,6 +46,14 @@ def create_gt(
     :class:`asmd.alignment_stats.Stats` (its model and method), a model file path, or
     ``True`` for the shipped model; ``None`` leaves them empty, as ASMD 0.5.1 did. Every
     file gets its own seed from ``seed`` and its path: reruns give identical bytes.
+
+    ``backend``: run the conversion as ``n_parts`` joblib tasks (default 4 per local
+    core; the songs dealt round-robin) on that joblib backend -- ``"loky"`` (local
+    processes), ``"dask"`` (the current ``dask.distributed`` Client's cluster) or
+    ``"ray"``; every worker sees the same install directory and writes its songs'
+    files, identical to a local run's. Converters registered from Python with
+    ``@convert`` must be registered on the workers too (import their module there,
+    e.g. with ``client.run``). ``None``: one process, ``jobs`` threads.
     """
     model_json = _model_json(alignment_stats)
     if install_dir is None:
@@ -63,19 +73,75 @@ def create_gt(
         import sys
 
         progress = sys.stderr.isatty()
-    text = _asmd.convert_run(
+    args = (
         os.fspath(install_dir),
         None if definitions is None else [os.fspath(d) for d in definitions],
         list(whitelist),
         list(blacklist),
-        archive,
-        int(jobs),
-        bool(force),
-        int(seed),
-        bool(progress),
-        model_json,
     )
-    return json.loads(text)
+    if backend is None:
+        text = _asmd.convert_run(
+            *args,
+            archive,
+            int(jobs),
+            bool(force),
+            int(seed),
+            bool(progress),
+            model_json,
+        )
+        return json.loads(text)
+    return _create_gt_parts(
+        args, archive, jobs, force, seed, model_json, backend, n_parts
+    )
+
+
+def _convert_part(args, force, seed, model_json, part):
+    """One task of a distributed conversion (runs on a worker, one thread)."""
+    return json.loads(
+        _asmd.convert_run(
+            *args, None, 1, bool(force), int(seed), False, model_json, part=part
+        )
+    )
+
+
+def _create_gt_parts(args, archive, jobs, force, seed, model_json, backend, n_parts):
+    from joblib import delayed
+
+    from . import _parallel
+
+    if n_parts is None:
+        n_parts = 4 * (os.cpu_count() or 1)
+    n_parts = int(n_parts)
+    if n_parts < 1:
+        raise ValueError(f"n_parts must be at least 1, got {n_parts}")
+    parts = _parallel.run(
+        (
+            delayed(_convert_part)(args, force, seed, model_json, (k, n_parts))
+            for k in range(n_parts)
+        ),
+        {"backend": backend, "n_jobs": -1},
+    )
+    summary = {
+        "ok": all(p["ok"] for p in parts),
+        "converted": sum(p["converted"] for p in parts),
+        "skipped": sum(p["skipped"] for p in parts),
+        "failed": sum(p["failed"] for p in parts),
+        "files_written": sum(p["files_written"] for p in parts),
+        "archive": None,
+        "datasets_skipped": parts[0]["datasets_skipped"] if parts else [],
+        "songs": [song for p in parts for song in p["songs"]],
+        "parts": n_parts,
+    }
+    if archive is not None:
+        # every file is up to date now: this pass only packs them
+        packed = json.loads(
+            _asmd.convert_run(
+                *args, archive, int(jobs), False, int(seed), False, model_json
+            )
+        )
+        summary["archive"] = packed["archive"]
+        summary["ok"] = summary["ok"] and packed["ok"]
+    return summary
 
 
 def _model_json(alignment_stats):

@@ -265,9 +265,26 @@ pub struct ConvertArgs {
     /// Do not generate `misaligned` notes for groups with `misaligned: 2`.
     #[arg(long, conflicts_with = "misalignment_model")]
     pub no_misalignment: bool,
+    /// Only part K of N of the songs (0-based, dealt round-robin), e.g. one job of a
+    /// cluster array: `--part $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+    #[arg(long, value_name = "K/N", value_parser = parse_part)]
+    pub part: Option<(usize, usize)>,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+fn parse_part(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{s}`: expected K/N with 0 <= K < N, e.g. 0/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 #[derive(Subcommand, Debug)]

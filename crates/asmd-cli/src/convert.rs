@@ -24,6 +24,7 @@ fn options(g: &Global, a: &ConvertArgs) -> asmd::Result<ConvertOptions> {
                 a.misalignment_model.as_deref(),
             )?)
         },
+        part: a.part,
     })
 }
 

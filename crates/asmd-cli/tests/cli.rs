@@ -281,6 +281,17 @@ fn convert_writes_ground_truth_archive_and_reruns_incrementally() {
     assert_eq!(v["converted"], 0);
     assert_eq!(v["files_written"], 0);
 
+    // --part K/N: validated by the parser (exit 2); a valid part runs
+    let (code, _, err) = asmd_in(&meta, &["convert", "-d", d, "--part", "2/2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("K/N"), "{err}");
+    let (code, out, err) = asmd_in(
+        &meta,
+        &["convert", "-d", d, "--part", "1/2", "--json", "-q"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["songs"].as_array().unwrap().len(), 1, "{out}");
+
     // unknown dataset: exit 1, the error names it and the known ones
     let (code, out, err) = asmd_in(&meta, &["convert", "-d", d, "Nope"]);
     assert_eq!(code, 1);

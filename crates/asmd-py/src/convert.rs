@@ -157,7 +157,7 @@ fn prototype_gt_json() -> String {
 
 /// Run the conversion pipeline; returns the summary as JSON text.
 #[pyfunction]
-#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false, misalign_model=None))]
+#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false, misalign_model=None, part=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_run(
     py: Python<'_>,
@@ -171,6 +171,7 @@ fn convert_run(
     seed: u64,
     progress: bool,
     misalign_model: Option<String>,
+    part: Option<(usize, usize)>,
 ) -> PyResult<String> {
     let misalign = match misalign_model {
         Some(text) => {
@@ -203,6 +204,7 @@ fn convert_run(
         progress,
         seed,
         misalign,
+        part,
     };
     let r = snapshot();
     let summary = py

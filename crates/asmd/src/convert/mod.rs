@@ -79,6 +79,7 @@ pub fn install_hook(registry: Registry, template: ConvertOptions) -> crate::inst
                 whitelist: Vec::new(),
                 blacklist: Vec::new(),
                 archive: None,
+                part: None,
                 ..template.clone()
             };
             let summary = convert(std::slice::from_ref(def), &registry, &opts)?;

@@ -71,6 +71,11 @@ pub struct ConvertOptions {
     pub seed: u64,
     /// Artificial misalignment for songs whose group has `misaligned: 2`.
     pub misalign: Option<Arc<MisalignHook>>,
+    /// Only part `k` of `n` (`Some((k, n))`, `k < n`): the selected songs, in definition
+    /// order, are dealt round-robin into `n` parts, so `n` processes or cluster workers
+    /// can share a conversion. Per-file seeds depend only on paths, so the files are
+    /// identical to a single run's.
+    pub part: Option<(usize, usize)>,
 }
 
 impl std::fmt::Debug for ConvertOptions {
@@ -85,6 +90,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("progress", &self.progress)
             .field("seed", &self.seed)
             .field("misalign", &self.misalign.is_some())
+            .field("part", &self.part)
             .finish()
     }
 }
@@ -382,9 +388,19 @@ pub fn convert(
         }
         selected.push(def);
     }
+    if let Some((k, n)) = options.part {
+        if n == 0 || k >= n {
+            return Err(Error::argument(format!(
+                "part {k} of {n}: the part must be below the number of parts (> 0)"
+            )));
+        }
+    }
     let jobs: Vec<(&Definition, usize)> = selected
         .iter()
         .flat_map(|d| (0..d.songs.len()).map(move |i| (*d, i)))
+        .enumerate()
+        .filter(|(j, _)| options.part.is_none_or(|(k, n)| j % n == k))
+        .map(|(_, job)| job)
         .collect();
     let bar = if options.progress {
         crate::progress::bar(jobs.len() as u64, "songs")
