@@ -334,6 +334,19 @@ class Dataset(metaclass=_ChainableInit):
             self, idx, frame_based=frame_based, winlen=winlen, hop=hop
         )
 
+    # ------------------------------------------------------------------ export
+    def to_arrow(self, **kwargs):
+        """The selection as pyarrow tables; see :func:`asmd.export.to_arrow`."""
+        from . import export
+
+        return export.to_arrow(self, **kwargs)
+
+    def to_parquet(self, out, **kwargs):
+        """Write the selection as Parquet tables; see :func:`asmd.export.to_parquet`."""
+        from . import export
+
+        return export.to_parquet(self, out, **kwargs)
+
 
 def _index(idx):
     try:

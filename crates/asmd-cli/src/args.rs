@@ -103,6 +103,41 @@ pub enum Command {
     /// Misalignment statistics: train the model, evaluate the generators.
     #[command(subcommand, after_help = STATS_HELP)]
     Stats(StatsCommand),
+    /// Export a selection for other tools: Parquet tables, WebDataset shards.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write the selection as Parquet tables songs, notes, pedals, beats and f0,
+    /// partitioned by dataset (OUT/<table>/dataset=<name>/part-0.parquet).
+    #[command(after_help = EXPORT_PARQUET_HELP)]
+    Parquet(Box<ParquetArgs>),
+}
+
+const EXPORT_PARQUET_HELP: &str = "Readers add the `dataset` column from the folder names.\n\n\
+Examples:\n  asmd export parquet --datasets Bach10,SMD tables/\n  \
+asmd export parquet --instruments piano --ground-truth precise_alignment /data/piano --overwrite\n  \
+duckdb -c \"SELECT dataset, count(*) FROM read_parquet('tables/notes/*/*.parquet', hive_partitioning=true) GROUP BY 1\"";
+
+#[derive(Args, Debug)]
+pub struct ParquetArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Output folder (must not exist or be empty, unless --overwrite).
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Replace OUT when it exists (only once the new export is complete).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Fail when a ground-truth file is absent (default: its song has no notes and
+    /// `gt_present = false`).
+    #[arg(long)]
+    pub require_gt: bool,
+    /// Do not read recordings' headers for `audio_duration`.
+    #[arg(long)]
+    pub no_audio_durations: bool,
 }
 
 const STATS_HELP: &str = "Examples:\n  asmd stats train --from-pairs asap-dev/ --out model.json\n  \

@@ -13,6 +13,7 @@ mod args;
 mod audio;
 mod check;
 mod convert;
+mod export;
 mod info;
 mod install;
 mod list;
@@ -51,6 +52,7 @@ where
         Command::Status(a) => install::status(&cli.global, a),
         Command::Verify(a) => install::verify(&cli.global, a),
         Command::Stats(a) => stats::run(&cli.global, a),
+        Command::Export(a) => export::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

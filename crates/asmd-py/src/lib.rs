@@ -10,6 +10,7 @@ mod convert;
 mod convert_py;
 mod dataset;
 mod error;
+mod export;
 mod ground_truth;
 mod misalign;
 mod utils;
@@ -34,5 +35,6 @@ fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     convert::register(m)?;
     utils::register(m)?;
     misalign::register(m)?;
+    export::register(m)?;
     Ok(())
 }

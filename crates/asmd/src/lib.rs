@@ -23,6 +23,7 @@ pub mod convert;
 pub mod dataset;
 pub mod definition;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod ground_truth;
 pub mod install;

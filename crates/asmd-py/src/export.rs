@@ -1,0 +1,192 @@
+//! `asmd.export`: the export tables as numpy columns (for pyarrow) and the Parquet
+//! writer.
+
+use numpy::IntoPyArray;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use asmd::export::{self, ExportOptions, Tables};
+
+use crate::dataset::PyDataset;
+use crate::error::IntoPyResult;
+
+/// Nullable floats as (values with NaN for null, validity mask).
+fn opt_f64<'py>(py: Python<'py>, v: &[Option<f64>]) -> PyResult<Bound<'py, PyAny>> {
+    let vals: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+    let valid: Vec<bool> = v.iter().map(Option::is_some).collect();
+    Ok((vals.into_pyarray(py), valid.into_pyarray(py))
+        .into_pyobject(py)?
+        .into_any())
+}
+
+fn opt_bool<'py>(py: Python<'py>, v: &[Option<bool>]) -> PyResult<Bound<'py, PyAny>> {
+    let vals: Vec<bool> = v.iter().map(|x| x.unwrap_or(false)).collect();
+    let valid: Vec<bool> = v.iter().map(Option::is_some).collect();
+    Ok((vals.into_pyarray(py), valid.into_pyarray(py))
+        .into_pyobject(py)?
+        .into_any())
+}
+
+fn u16s(v: &[u16]) -> Vec<i16> {
+    v.iter().map(|&x| x as i16).collect()
+}
+
+fn i32s(v: &[u32]) -> Vec<i32> {
+    v.iter().map(|&x| x as i32).collect()
+}
+
+fn tables_dict<'py>(py: Python<'py>, t: &Tables) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("dataset", &t.dataset)?;
+
+    let s = PyDict::new(py);
+    s.set_item("song", i32s(&t.songs.song).into_pyarray(py))?;
+    s.set_item("title", PyList::new(py, &t.songs.title)?)?;
+    s.set_item("composer", PyList::new(py, &t.songs.composer)?)?;
+    for (name, v) in [
+        ("instruments", &t.songs.instruments),
+        ("groups", &t.songs.groups),
+        ("mixed", &t.songs.mixed),
+        ("sources", &t.songs.sources),
+        ("ground_truth", &t.songs.ground_truth),
+    ] {
+        s.set_item(name, PyList::new(py, v)?)?;
+    }
+    s.set_item("duration", opt_f64(py, &t.songs.duration)?)?;
+    s.set_item("audio_duration", opt_f64(py, &t.songs.audio_duration)?)?;
+    s.set_item("gt_present", t.songs.gt_present.clone().into_pyarray(py))?;
+    for (k, ty) in asmd::definition::GT_TYPES.iter().enumerate() {
+        let levels: Vec<i8> = t
+            .songs
+            .gt_levels
+            .get(k)
+            .map(|l| l.iter().map(|&x| x as i8).collect())
+            .unwrap_or_default();
+        s.set_item(format!("gt_{ty}"), levels.into_pyarray(py))?;
+    }
+    out.set_item("songs", s)?;
+
+    let n = &t.notes;
+    let d = PyDict::new(py);
+    d.set_item("song", i32s(&n.song).into_pyarray(py))?;
+    d.set_item("source", u16s(&n.source).into_pyarray(py))?;
+    let codes: Vec<i8> = n
+        .score_type
+        .iter()
+        .map(|st| {
+            asmd::ScoreType::ALL
+                .iter()
+                .position(|x| x == st)
+                .unwrap_or(0) as i8
+        })
+        .collect();
+    let names: Vec<&str> = asmd::ScoreType::ALL.iter().map(|x| x.name()).collect();
+    d.set_item("score_type", (codes.into_pyarray(py), names))?;
+    d.set_item("pitch", n.pitch.clone().into_pyarray(py))?;
+    d.set_item("onset", n.onset.clone().into_pyarray(py))?;
+    d.set_item("offset", n.offset.clone().into_pyarray(py))?;
+    d.set_item("velocity", opt_f64(py, &n.velocity)?)?;
+    d.set_item("program", n.program.clone().into_pyarray(py))?;
+    d.set_item("missing", opt_bool(py, &n.missing)?)?;
+    d.set_item("extra", opt_bool(py, &n.extra)?)?;
+    out.set_item("notes", d)?;
+
+    let p = &t.pedals;
+    let d = PyDict::new(py);
+    d.set_item("song", i32s(&p.song).into_pyarray(py))?;
+    d.set_item("source", u16s(&p.source).into_pyarray(py))?;
+    let codes: Vec<i8> = p
+        .pedal
+        .iter()
+        .map(|x| {
+            asmd::ground_truth::PedalType::ALL
+                .iter()
+                .position(|y| y == x)
+                .unwrap_or(0) as i8
+        })
+        .collect();
+    let names: Vec<&str> = asmd::ground_truth::PedalType::ALL
+        .iter()
+        .map(|x| x.name())
+        .collect();
+    d.set_item("pedal", (codes.into_pyarray(py), names))?;
+    d.set_item("time", p.time.clone().into_pyarray(py))?;
+    d.set_item("value", p.value.clone().into_pyarray(py))?;
+    out.set_item("pedals", d)?;
+
+    let b = &t.beats;
+    let d = PyDict::new(py);
+    d.set_item("song", i32s(&b.song).into_pyarray(py))?;
+    d.set_item("source", u16s(&b.source).into_pyarray(py))?;
+    d.set_item("time", b.time.clone().into_pyarray(py))?;
+    out.set_item("beats", d)?;
+
+    let f = &t.f0;
+    let d = PyDict::new(py);
+    d.set_item("song", i32s(&f.song).into_pyarray(py))?;
+    d.set_item("source", u16s(&f.source).into_pyarray(py))?;
+    d.set_item("frame", i32s(&f.frame).into_pyarray(py))?;
+    d.set_item("time", f.time.clone().into_pyarray(py))?;
+    d.set_item("f0", f.f0.clone().into_pyarray(py))?;
+    out.set_item("f0", d)?;
+    Ok(out)
+}
+
+/// The selection's tables, one dict per dataset (columns as numpy arrays; nullable
+/// columns as `(values, valid)`; categorical ones as `(codes, names)`).
+#[pyfunction]
+#[pyo3(signature = (dataset, audio_durations=true, require_gt=false))]
+fn export_columns<'py>(
+    py: Python<'py>,
+    dataset: PyRef<'py, PyDataset>,
+    audio_durations: bool,
+    require_gt: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let opts = ExportOptions {
+        audio_durations,
+        require_gt,
+    };
+    let d = &dataset.inner;
+    let tables = py.detach(|| export::tables(d, &opts)).py_err(py)?;
+    let items: Vec<Bound<'py, PyDict>> = tables
+        .iter()
+        .map(|t| tables_dict(py, t))
+        .collect::<PyResult<_>>()?;
+    PyList::new(py, items)
+}
+
+/// Write the selection as Parquet under `out`; returns rows per table (JSON text).
+#[pyfunction]
+#[pyo3(signature = (dataset, out, overwrite=false, audio_durations=true, require_gt=false))]
+fn export_parquet(
+    py: Python<'_>,
+    dataset: PyRef<'_, PyDataset>,
+    out: std::path::PathBuf,
+    overwrite: bool,
+    audio_durations: bool,
+    require_gt: bool,
+) -> PyResult<String> {
+    let opts = ExportOptions {
+        audio_durations,
+        require_gt,
+    };
+    let d = &dataset.inner;
+    let written = py
+        .detach(|| -> asmd::Result<_> {
+            let tables = export::tables(d, &opts)?;
+            export::parquet::write(&tables, &out, overwrite)
+        })
+        .py_err(py)?;
+    let rows: serde_json::Map<String, serde_json::Value> = Tables::NAMES
+        .iter()
+        .zip(written.rows)
+        .map(|(n, r)| (n.to_string(), serde_json::json!(r)))
+        .collect();
+    Ok(serde_json::json!({"rows": rows, "files": written.files}).to_string())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(export_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(export_parquet, m)?)?;
+    Ok(())
+}
