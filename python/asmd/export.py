@@ -23,7 +23,7 @@ import os
 
 from . import _asmd
 
-__all__ = ["to_arrow", "to_parquet", "SCHEMAS"]
+__all__ = ["to_arrow", "to_parquet", "schemas"]
 
 _GT_TYPES = (
     "misaligned",
@@ -95,10 +95,10 @@ def _schemas():
     }
 
 
-def __getattr__(name):
-    if name == "SCHEMAS":
-        return _schemas()
-    raise AttributeError(name)
+def schemas():
+    """The pyarrow schema of each table (without the ``dataset`` partition column), as
+    written to Parquet."""
+    return _schemas()
 
 
 def _core(dataset):

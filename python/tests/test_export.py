@@ -161,6 +161,10 @@ def test_to_arrow_tables_hold_the_ground_truth(collection):
         (2, 2, 0.0),
     ]
     assert f0[1]["time"] == pytest.approx(0.033)
+    for name, schema in export.schemas().items():
+        assert (
+            t[name].schema.remove(t[name].schema.get_field_index("dataset")) == schema
+        )
 
 
 def test_to_parquet_reads_back_with_pyarrow_and_duckdb(collection):
