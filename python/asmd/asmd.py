@@ -347,6 +347,12 @@ class Dataset(metaclass=_ChainableInit):
 
         return export.to_parquet(self, out, **kwargs)
 
+    def to_shards(self, out, **kwargs):
+        """Write the selection as WebDataset shards; see :func:`asmd.export.to_shards`."""
+        from . import export
+
+        return export.to_shards(self, out, **kwargs)
+
 
 def _index(idx):
     try:

@@ -23,7 +23,7 @@ import os
 
 from . import _asmd
 
-__all__ = ["to_arrow", "to_parquet", "schemas"]
+__all__ = ["to_arrow", "to_parquet", "to_shards", "schemas"]
 
 _GT_TYPES = (
     "misaligned",
@@ -167,5 +167,67 @@ def to_parquet(dataset, out, overwrite=False, audio_durations=True, require_gt=F
         bool(overwrite),
         bool(audio_durations),
         bool(require_gt),
+    )
+    return json.loads(text)
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+}
+
+
+def _size(value):
+    if isinstance(value, (int, float)):
+        n = int(value)
+    else:
+        text = str(value).strip().lower()
+        num = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
+        unit = text[len(num) :].strip()
+        if unit not in _UNITS or not num:
+            raise ValueError(
+                f"max_shard_size {value!r}: expected e.g. 1GB, 500MB, 10**9"
+            )
+        n = int(round(float(num) * _UNITS[unit]))
+    if n < 1:
+        raise ValueError(f"max_shard_size must be positive, got {value!r}")
+    return n
+
+
+def to_shards(
+    dataset,
+    out,
+    sr=None,
+    max_shard_size="1GB",
+    seed=None,
+    score_type=("precise_alignment", "broad_alignment", "misaligned", "score"),
+    float=False,
+    quality="hq",
+    progress=False,
+):
+    """Write the selection as WebDataset tar shards under ``out`` (what ``asmd export
+    shards`` writes): one sample per song, ``<key>.wav`` (mono mix at ``sr``),
+    ``<key>.notes.npy`` (``n x 6`` score matrix of the first available ``score_type``)
+    and ``<key>.json`` (metadata). ``seed`` shuffles the samples; the same arguments give
+    byte-identical shards, and a rerun after an interruption keeps the finished shards.
+    Songs not on disk are skipped (listed in the result and ``manifest.json``). Returns
+    ``{"shards": [...], "samples": n, "resumed": k, "skipped": [...]}``; read them with
+    ``webdataset.WebDataset(shards)`` or :class:`asmd.torch.ShardExcerpts`."""
+    text = _asmd.export_shards(
+        _core(dataset),
+        os.fspath(out),
+        None if sr is None else int(sr),
+        _size(max_shard_size),
+        None if seed is None else int(seed),
+        list(score_type),
+        bool(float),
+        quality,
+        bool(progress),
     )
     return json.loads(text)

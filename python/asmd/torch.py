@@ -11,6 +11,12 @@ velocities / 127, onset frames, offset frames), with the score type chosen as in
 the bytes; FLAC, MP3, Vorbis to the packet before it). It pickles, so it works with
 ``DataLoader(num_workers=N)``; each worker decodes with the GIL released.
 
+:class:`ShardExcerpts` is the streaming variant (a ``torch.utils.data.IterableDataset``)
+over WebDataset shards written by ``asmd export shards`` / :func:`asmd.export.to_shards`:
+the same items, read sequentially from tar files, shards dealt to ``DataLoader``
+workers, optionally shuffled per epoch with a seed. It needs no install tree, only the
+shards (local paths, e.g. on a cluster's shared file system).
+
 >>> import numpy as np
 >>> from asmd.torch import frames_of_notes
 >>> notes = np.array([[60.0, 0.25, 0.5, 127.0, 0.0, 0.0]])  # pitch, onset, offset, velocity...
@@ -23,7 +29,7 @@ import math
 
 import numpy as np
 
-__all__ = ["ExcerptDataset", "frames_of_notes"]
+__all__ = ["ExcerptDataset", "ShardExcerpts", "frames_of_notes", "read_wav_bytes"]  # noqa: F822 (ShardExcerpts: module __getattr__)
 
 
 def frames_of_notes(mat, start, n_frames, frame_hop):
@@ -134,3 +140,184 @@ class ExcerptDataset:
             "item": self.index[k][0],
             "start": self.index[k][1],
         }
+
+
+def read_wav_bytes(data):
+    """``(samples, sr)`` of a PCM 16/24/32-bit or float32 WAV file held in ``data``:
+    float32 in [-1, 1], shape ``(frames,)`` for mono, ``(frames, channels)`` otherwise."""
+    import struct
+
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    pos, fmt, payload = 12, None, None
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        body = data[pos + 8 : pos + 8 + size]
+        if cid == b"fmt ":
+            fmt = struct.unpack("<HHIIHH", body[:16])
+            if fmt[0] == 0xFFFE and len(body) >= 26:  # WAVE_FORMAT_EXTENSIBLE
+                fmt = (struct.unpack("<H", body[24:26])[0],) + fmt[1:]
+        elif cid == b"data":
+            payload = body
+        pos += 8 + size + (size & 1)
+    if fmt is None or payload is None:
+        raise ValueError("WAV file without fmt or data chunk")
+    tag, channels, sr, _, _, bits = fmt
+    if tag == 3 and bits == 32:
+        x = np.frombuffer(payload, "<f4").astype(np.float32)
+    elif tag == 1 and bits == 16:
+        x = np.frombuffer(payload, "<i2").astype(np.float32) / 32768.0
+    elif tag == 1 and bits == 32:
+        x = (np.frombuffer(payload, "<i4") / 2147483648.0).astype(np.float32)
+    elif tag == 1 and bits == 24:
+        b = np.frombuffer(payload[: len(payload) // 3 * 3], np.uint8).reshape(-1, 3)
+        v = (
+            b[:, 0].astype(np.int32)
+            | (b[:, 1].astype(np.int32) << 8)
+            | (b[:, 2].astype(np.int32) << 16)
+        )
+        v = np.where(v >= 1 << 23, v - (1 << 24), v)
+        x = (v / 8388608.0).astype(np.float32)
+    else:
+        raise ValueError(f"unsupported WAV encoding (format {tag}, {bits} bits)")
+    x = x[: len(x) // channels * channels]
+    return (x if channels == 1 else x.reshape(-1, channels)), sr
+
+
+def _shard_paths(shards):
+    import glob
+    import os
+
+    if isinstance(shards, (str, os.PathLike)):
+        p = os.fspath(shards)
+        if os.path.isdir(p):
+            found = sorted(glob.glob(os.path.join(p, "shard-*.tar")))
+            if not found:
+                raise FileNotFoundError(f"{p}: no shard-*.tar files")
+            return found
+        return [p]
+    return [os.fspath(x) for x in shards]
+
+
+def _samples(path):
+    """Samples of one tar shard, in order: ``{ext: bytes}`` dicts with ``__key__``."""
+    import tarfile
+
+    current, key = {}, None
+    with tarfile.open(path, "r|") as tar:
+        for m in tar:
+            if not m.isfile():
+                continue
+            name = m.name.rsplit("/", 1)[-1]
+            k, _, ext = name.partition(".")
+            if key is not None and k != key:
+                yield current
+                current = {}
+            key = k
+            current["__key__"] = k
+            current[ext] = tar.extractfile(m).read()
+    if current:
+        yield current
+
+
+class _ShardExcerptsBase:
+    def __init__(
+        self, shards, excerpt=10.0, hop=None, frame_hop=0.01, seed=None, pad_last=False
+    ):
+        """Stream the excerpts of every sample of ``shards`` (a folder of
+        ``shard-*.tar``, one tar, or a list of them): ``excerpt`` seconds every ``hop``
+        (default ``excerpt``), ``frame_hop``-second note frames, as
+        :class:`ExcerptDataset`. ``seed``: shuffle the shard order, differently in each
+        epoch (``set_epoch``); samples keep their order inside a shard."""
+        if excerpt <= 0 or (hop is not None and hop <= 0) or frame_hop <= 0:
+            raise ValueError("excerpt, hop and frame_hop must be positive")
+        self.shards = _shard_paths(shards)
+        self.excerpt = float(excerpt)
+        self.hop = float(hop if hop is not None else excerpt)
+        self.frame_hop = float(frame_hop)
+        self.seed = seed
+        self.pad_last = pad_last
+        self.epoch = 0
+
+    def set_epoch(self, epoch):
+        """Choose the epoch whose shard order ``__iter__`` uses (with ``seed``)."""
+        self.epoch = int(epoch)
+
+    def _my_shards(self):
+        import torch.utils.data as tud
+
+        order = list(self.shards)
+        if self.seed is not None:
+            rng = np.random.default_rng([int(self.seed), self.epoch])
+            order = [order[i] for i in rng.permutation(len(order))]
+        info = tud.get_worker_info()
+        if info is not None:
+            order = order[info.id :: info.num_workers]
+        return order
+
+    def excerpts(self, sample):
+        """The excerpts of one decoded sample, as numpy arrays."""
+        import io
+        import json
+
+        audio, sr = read_wav_bytes(sample["wav"])
+        if audio.ndim > 1:
+            audio = audio.mean(axis=1)
+        notes = np.load(io.BytesIO(sample["notes.npy"]))
+        meta = json.loads(sample["json"])
+        n_samples = int(round(self.excerpt * sr))
+        n_frames = int(math.ceil(self.excerpt / self.frame_hop))
+        duration = len(audio) / sr
+        if duration <= self.excerpt:
+            starts = [0.0]
+        else:
+            count = int(math.floor((duration - self.excerpt) / self.hop)) + 1
+            starts = [k * self.hop for k in range(count)]
+            if self.pad_last and starts[-1] + self.excerpt < duration:
+                starts.append(starts[-1] + self.hop)
+        for start in starts:
+            a = int(round(start * sr))
+            x = audio[a : a + n_samples]
+            if len(x) < n_samples:
+                x = np.pad(x, (0, n_samples - len(x)))
+            roll, on, off = frames_of_notes(notes, start, n_frames, self.frame_hop)
+            yield meta, start, x, roll, on, off
+
+    def __iter__(self):
+        import torch
+
+        for path in self._my_shards():
+            for sample in _samples(path):
+                for meta, start, x, roll, on, off in self.excerpts(sample):
+                    yield {
+                        "audio": torch.from_numpy(np.ascontiguousarray(x)),
+                        "pianoroll": torch.from_numpy(roll),
+                        "onsets": torch.from_numpy(on),
+                        "offsets": torch.from_numpy(off),
+                        "key": meta["key"],
+                        "item": meta["index"],
+                        "start": start,
+                    }
+
+
+_SHARD_CLASS = None
+
+
+def __getattr__(name):
+    # ShardExcerpts subclasses torch's IterableDataset: built on first use, so that
+    # importing asmd.torch does not import torch
+    global _SHARD_CLASS
+    if name == "ShardExcerpts":
+        if _SHARD_CLASS is None:
+            import torch.utils.data as tud
+
+            _SHARD_CLASS = type(
+                "ShardExcerpts",
+                (_ShardExcerptsBase, tud.IterableDataset),
+                {
+                    "__module__": __name__,
+                    "__doc__": _ShardExcerptsBase.__init__.__doc__,
+                },
+            )
+        return _SHARD_CLASS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use crate::args::{ExportCommand, Global, ParquetArgs};
+use crate::args::{ExportCommand, Global, ParquetArgs, ShardsArgs};
 use crate::output::print_json;
 use asmd::export::{self, ExportOptions, Tables};
 
 pub fn run(g: &Global, c: &ExportCommand) -> anyhow::Result<i32> {
     match c {
         ExportCommand::Parquet(a) => parquet(g, a),
+        ExportCommand::Shards(a) => shards(g, a),
     }
 }
 
@@ -49,6 +50,57 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
         );
         if without_gt > 0 {
             crate::outln!("  {without_gt} songs have no ground truth on disk (gt_present = false)");
+        }
+    }
+    Ok(0)
+}
+
+fn shards(g: &Global, a: &ShardsArgs) -> anyhow::Result<i32> {
+    let d = crate::query::select(g, &a.query)?;
+    let mut score_type = Vec::new();
+    for name in &a.score_type {
+        score_type.push(asmd::ScoreType::parse(name.trim()).ok_or_else(|| {
+            asmd::Error::argument(format!(
+                "--score-type: unknown score type `{name}` (precise_alignment, broad_alignment, misaligned, score)"
+            ))
+        })?);
+    }
+    let quality = match a.quality.as_str() {
+        "hq" => asmd::audio::Quality::High,
+        "fast" => asmd::audio::Quality::Fast,
+        q => anyhow::bail!(asmd::Error::argument(format!(
+            "--quality: `{q}` is not hq or fast"
+        ))),
+    };
+    let opts = export::ShardOptions {
+        sample_rate: a.sr,
+        quality,
+        max_shard_bytes: a.max_shard_size,
+        seed: a.shuffle,
+        score_type,
+        float: a.float,
+        progress: !a.quiet && !g.json,
+    };
+    let r = export::write_shards(&d, &a.out, &opts)?;
+    if g.json {
+        print_json(&json!({
+            "out": a.out, "shards": r.shards, "samples": r.samples, "resumed": r.resumed,
+            "skipped": r.skipped.iter().map(|(k, why)| json!({"key": k, "reason": why})).collect::<Vec<_>>(),
+        }));
+    } else {
+        crate::outln!(
+            "wrote {} samples in {} shards to {}{}",
+            r.samples,
+            r.shards.len(),
+            a.out.display(),
+            if r.resumed > 0 {
+                format!(" ({} shards kept from an earlier run)", r.resumed)
+            } else {
+                String::new()
+            }
+        );
+        for (k, why) in &r.skipped {
+            crate::outln!("  skipped {k}: {why}");
         }
     }
     Ok(0)

@@ -128,3 +128,117 @@ fn info_and_export() {
     assert_eq!(code, 1);
     assert!(err.contains("b.wav"), "{err}");
 }
+
+/// `asmd export shards` and `asmd export parquet` on real WAV + ground-truth files.
+#[test]
+fn export_shards_and_parquet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tree(root);
+    let install = root.join("install");
+    for (t, pitch) in [("a", 60.0), ("b", 67.0)] {
+        let mut gt = asmd::GroundTruth::default();
+        gt.precise_alignment.push_note(pitch, 0.1, 0.4, Some(90.0));
+        gt.write_path(install.join(format!("duo/{t}-0.json.gz")))
+            .unwrap();
+    }
+    let defs = root.join("defs");
+    let (d, i) = (defs.to_str().unwrap(), install.to_str().unwrap());
+    let shards = |dir: &str, seed: &str| {
+        let out = root.join(dir);
+        let (code, out_text, err) = asmd(&[
+            "-d",
+            d,
+            "--install-dir",
+            i,
+            "--json",
+            "export",
+            "shards",
+            "--sr",
+            "8000",
+            "--max-shard-size",
+            "1KB",
+            "--shuffle",
+            seed,
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out_text).unwrap();
+        let files: Vec<Vec<u8>> = v["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| std::fs::read(p.as_str().unwrap()).unwrap())
+            .collect();
+        (v, files)
+    };
+    let (v, a) = shards("s1", "5");
+    assert_eq!(v["samples"], 2);
+    assert_eq!(a.len(), 2, "1 KB shards hold one sample each");
+    let (_, b) = shards("s2", "5");
+    assert_eq!(a, b, "same seed, same bytes");
+    // entries: <key>.json, <key>.notes.npy, <key>.wav
+    let mut names = Vec::new();
+    for bytes in &a {
+        let mut ar = tar::Archive::new(bytes.as_slice());
+        for e in ar.entries().unwrap() {
+            let e = e.unwrap();
+            assert_eq!(e.header().mtime().unwrap(), 0);
+            names.push(e.path().unwrap().display().to_string());
+        }
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "duo-000000.json",
+            "duo-000000.notes.npy",
+            "duo-000000.wav",
+            "duo-000001.json",
+            "duo-000001.notes.npy",
+            "duo-000001.wav"
+        ]
+    );
+    let (code, _, err) = asmd(&[
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "export",
+        "shards",
+        "--max-shard-size",
+        "lots",
+        root.join("s3").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("lots"), "{err}");
+
+    let pq = root.join("pq");
+    let (code, out, err) = asmd(&[
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "--json",
+        "export",
+        "parquet",
+        pq.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rows"]["songs"], 2);
+    assert_eq!(v["rows"]["notes"], 2);
+    assert!(pq.join("notes/dataset=duo/part-0.parquet").is_file());
+    let (code, _, err) = asmd(&[
+        "-d",
+        d,
+        "--install-dir",
+        i,
+        "export",
+        "parquet",
+        pq.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not empty"), "{err}");
+}

@@ -72,7 +72,7 @@ fn filter_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<FilterOptions> {
     })
 }
 
-fn score_types(py: Python<'_>, names: Vec<String>) -> PyResult<Vec<ScoreType>> {
+pub(crate) fn score_types(py: Python<'_>, names: Vec<String>) -> PyResult<Vec<ScoreType>> {
     names
         .iter()
         .map(|n| n.parse::<ScoreType>())

@@ -185,7 +185,47 @@ fn export_parquet(
     Ok(serde_json::json!({"rows": rows, "files": written.files}).to_string())
 }
 
+/// Write WebDataset shards under `out`; returns the report as JSON text.
+#[pyfunction]
+#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=1_000_000_000, seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
+#[allow(clippy::too_many_arguments)]
+fn export_shards(
+    py: Python<'_>,
+    dataset: PyRef<'_, PyDataset>,
+    out: std::path::PathBuf,
+    sr: Option<u32>,
+    max_shard_bytes: u64,
+    seed: Option<u64>,
+    score_type: Vec<String>,
+    float: bool,
+    quality: &str,
+    progress: bool,
+) -> PyResult<String> {
+    let mut opts = export::ShardOptions {
+        sample_rate: sr,
+        quality: asmd::audio::Quality::parse(quality).py_err(py)?,
+        max_shard_bytes,
+        seed,
+        float,
+        progress,
+        ..Default::default()
+    };
+    if !score_type.is_empty() {
+        opts.score_type = crate::dataset::score_types(py, score_type)?;
+    }
+    let d = &dataset.inner;
+    let r = py
+        .detach(|| export::write_shards(d, &out, &opts))
+        .py_err(py)?;
+    Ok(serde_json::json!({
+        "shards": r.shards, "samples": r.samples, "resumed": r.resumed,
+        "skipped": r.skipped.iter().map(|(k, why)| serde_json::json!({"key": k, "reason": why})).collect::<Vec<_>>(),
+    })
+    .to_string())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(export_shards, m)?)?;
     m.add_function(wrap_pyfunction!(export_columns, m)?)?;
     m.add_function(wrap_pyfunction!(export_parquet, m)?)?;
     Ok(())

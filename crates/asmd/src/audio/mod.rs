@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 
 pub use resample::{resample, Quality};
-pub use wav::write as write_wav;
+pub use wav::{encode as encode_wav, write as write_wav};
 
 /// Decoded audio.
 #[derive(Debug, Clone, PartialEq)]

@@ -348,6 +348,12 @@ fn convert_block(
 /// Write planar f32 samples as a WAV file: 16-bit PCM (dithering-free rounding, clipped)
 /// or 32-bit float.
 pub fn write(path: &Path, planes: &[&[f32]], sample_rate: u32, float: bool) -> Result<()> {
+    let buf = encode(planes, sample_rate, float).map_err(|e| e.with_file(path))?;
+    crate::files::write_atomically(path, &buf)
+}
+
+/// The bytes of a canonical 44-byte-header WAV file (see [`write`]).
+pub fn encode(planes: &[&[f32]], sample_rate: u32, float: bool) -> Result<Vec<u8>> {
     let ch = planes.len().max(1);
     let frames = planes.first().map_or(0, |p| p.len());
     if planes.iter().any(|p| p.len() != frames) {
@@ -357,9 +363,7 @@ pub fn write(path: &Path, planes: &[&[f32]], sample_rate: u32, float: bool) -> R
     let data_bytes = frames * ch * width;
     if data_bytes as u64 + 36 > u32::MAX as u64 {
         return Err(Error::argument(format!(
-            "{}: {} bytes of audio do not fit in a WAV file",
-            path.display(),
-            data_bytes
+            "{data_bytes} bytes of audio do not fit in a WAV file"
         )));
     }
     let mut buf = Vec::with_capacity(44 + data_bytes);
@@ -386,5 +390,5 @@ pub fn write(path: &Path, planes: &[&[f32]], sample_rate: u32, float: bool) -> R
             }
         }
     }
-    crate::files::write_atomically(path, &buf)
+    Ok(buf)
 }

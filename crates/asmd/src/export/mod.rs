@@ -41,6 +41,9 @@
 
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod shards;
+
+pub use shards::{write_shards, ShardOptions, ShardReport};
 
 use rayon::prelude::*;
 
