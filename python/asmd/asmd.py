@@ -347,6 +347,34 @@ class Dataset(metaclass=_ChainableInit):
 
         return export.to_parquet(self, out, **kwargs)
 
+    def plot(
+        self,
+        idx,
+        out,
+        types=("precise_alignment", "score", "misaligned"),
+        waveform=False,
+        width=1600,
+        height=900,
+        start=0.0,
+        end=None,
+    ):
+        """Draw item ``idx`` into ``out`` (``.png`` or ``.svg``): a pianoroll with one
+        colour per score type in ``types`` (notes of every ground-truth file; score beats
+        as vertical lines), the pedals underneath when present, and with ``waveform``
+        the mix above (when on disk). ``start``/``end`` choose the span in seconds.
+        Labels use a font embedded in asmd; no system font is needed."""
+        _asmd.plot_song(
+            self._core,
+            _index(idx),
+            os.fspath(out),
+            list(types),
+            bool(waveform),
+            int(width),
+            int(height),
+            float(start),
+            None if end is None else float(end),
+        )
+
     def to_shards(self, out, **kwargs):
         """Write the selection as WebDataset shards; see :func:`asmd.export.to_shards`."""
         from . import export

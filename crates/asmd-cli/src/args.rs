@@ -106,6 +106,49 @@ pub enum Command {
     /// Export a selection for other tools: Parquet tables, WebDataset shards.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Draw a song of the selection: pianoroll per score type, beats, pedals, waveform.
+    #[command(after_help = PLOT_HELP)]
+    Plot(Box<PlotArgs>),
+}
+
+const PLOT_HELP: &str =
+    "The song is item --index of the query (default: the first).\n\nExamples:\n  \
+asmd plot --datasets Maestro --index 3 --types precise_alignment,score,misaligned song.png\n  \
+asmd plot --composer Bach --datasets Bach10 --waveform --start 0 --end 20 bach.svg";
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Output image: .png or .svg.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Which song of the query.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub index: usize,
+    /// Score types to draw, each in its colour (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "precise_alignment,score,misaligned",
+        value_name = "TYPES"
+    )]
+    pub types: Vec<String>,
+    /// Also draw the waveform of the mix (when the recording is on disk).
+    #[arg(long)]
+    pub waveform: bool,
+    /// Start of the drawn span (s).
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    pub start: f64,
+    /// End of the drawn span (s; default: the last offset).
+    #[arg(long, value_name = "SECS")]
+    pub end: Option<f64>,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 900)]
+    pub height: u32,
 }
 
 #[derive(Subcommand, Debug)]

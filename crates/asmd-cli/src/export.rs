@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::args::{ExportCommand, Global, ParquetArgs, ShardsArgs};
+use crate::args::{ExportCommand, Global, ParquetArgs, PlotArgs, ShardsArgs};
 use crate::output::print_json;
 use asmd::export::{self, ExportOptions, Tables};
 
@@ -55,16 +55,50 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+fn score_types(flag: &str, names: &[String]) -> asmd::Result<Vec<asmd::ScoreType>> {
+    names
+        .iter()
+        .map(|name| {
+            asmd::ScoreType::parse(name.trim()).ok_or_else(|| {
+                asmd::Error::argument(format!(
+                    "{flag}: unknown score type `{name}` (precise_alignment, broad_alignment, misaligned, score)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `asmd plot`.
+pub fn plot(g: &Global, a: &PlotArgs) -> anyhow::Result<i32> {
+    let d = crate::query::select(g, &a.query)?;
+    if a.index >= d.len() {
+        anyhow::bail!(asmd::Error::argument(format!(
+            "--index {}: the query selects {} songs",
+            a.index,
+            d.len()
+        )));
+    }
+    let opts = asmd::plot::PlotOptions {
+        types: score_types("--types", &a.types)?,
+        waveform: a.waveform,
+        width: a.width,
+        height: a.height,
+        start: a.start,
+        end: a.end,
+    };
+    asmd::plot::plot_song(&d, a.index, &opts, &a.out)?;
+    let (def, song) = d.song(a.index)?;
+    if g.json {
+        print_json(&json!({"out": a.out, "dataset": def.name, "title": song.title}));
+    } else {
+        crate::outln!("wrote {} ({} / {})", a.out.display(), def.name, song.title);
+    }
+    Ok(0)
+}
+
 fn shards(g: &Global, a: &ShardsArgs) -> anyhow::Result<i32> {
     let d = crate::query::select(g, &a.query)?;
-    let mut score_type = Vec::new();
-    for name in &a.score_type {
-        score_type.push(asmd::ScoreType::parse(name.trim()).ok_or_else(|| {
-            asmd::Error::argument(format!(
-                "--score-type: unknown score type `{name}` (precise_alignment, broad_alignment, misaligned, score)"
-            ))
-        })?);
-    }
+    let score_type = score_types("--score-type", &a.score_type)?;
     let quality = match a.quality.as_str() {
         "hq" => asmd::audio::Quality::High,
         "fast" => asmd::audio::Quality::Fast,

@@ -53,6 +53,7 @@ where
         Command::Verify(a) => install::verify(&cli.global, a),
         Command::Stats(a) => stats::run(&cli.global, a),
         Command::Export(a) => export::run(&cli.global, a),
+        Command::Plot(a) => export::plot(&cli.global, a),
     };
     match result {
         Ok(code) => code,

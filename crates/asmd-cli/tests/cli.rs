@@ -341,3 +341,69 @@ fn metadataset_comes_from_the_environment_or_the_flag() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("broken.json"), "{err}");
 }
+
+#[test]
+fn plot_writes_png_and_svg() {
+    let tmp = tempfile::tempdir().unwrap();
+    let meta = golden_meta(tmp.path());
+    let png = tmp.path().join("b.png");
+    let (code, out, err) = asmd_in(
+        &meta,
+        &[
+            "plot",
+            "--datasets",
+            "Bach10",
+            "--types",
+            "precise_alignment,score",
+            "--width",
+            "640",
+            "--height",
+            "400",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Bach10 / AchGottundHerr"), "{out}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 640);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 400);
+    let svg = tmp.path().join("m.svg");
+    let (code, _, err) = asmd_in(
+        &meta,
+        &["plot", "--datasets", "Maestro", svg.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("precise_alignment") && text.contains("sustain"),
+        "legend"
+    );
+    let (code, _, err) = asmd_in(
+        &meta,
+        &[
+            "plot",
+            "--datasets",
+            "Bach10",
+            "--index",
+            "99",
+            svg.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("--index 99"), "{err}");
+    let (code, _, err) = asmd_in(
+        &meta,
+        &[
+            "plot",
+            "--datasets",
+            "Bach10",
+            "--types",
+            "nope",
+            svg.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("nope"), "{err}");
+}

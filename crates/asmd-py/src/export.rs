@@ -230,3 +230,36 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(export_parquet, m)?)?;
     Ok(())
 }
+
+/// Draw item `idx` into `out` (.png or .svg).
+#[pyfunction]
+#[pyo3(signature = (dataset, idx, out, types, waveform=false, width=1600, height=900, start=0.0, end=None))]
+#[allow(clippy::too_many_arguments)]
+fn plot_song(
+    py: Python<'_>,
+    dataset: PyRef<'_, PyDataset>,
+    idx: usize,
+    out: std::path::PathBuf,
+    types: Vec<String>,
+    waveform: bool,
+    width: u32,
+    height: u32,
+    start: f64,
+    end: Option<f64>,
+) -> PyResult<()> {
+    let opts = asmd::plot::PlotOptions {
+        types: crate::dataset::score_types(py, types)?,
+        waveform,
+        width,
+        height,
+        start,
+        end,
+    };
+    let d = &dataset.inner;
+    py.detach(|| asmd::plot::plot_song(d, idx, &opts, &out))
+        .py_err(py)
+}
+
+pub fn register_plot(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(plot_song, m)?)
+}

@@ -36,5 +36,6 @@ fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     utils::register(m)?;
     misalign::register(m)?;
     export::register(m)?;
+    export::register_plot(m)?;
     Ok(())
 }

@@ -32,6 +32,8 @@ pub mod metadataset;
 pub mod midi;
 pub mod misalign;
 pub mod parallel;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod progress;
 pub mod score;
 pub mod utils;
