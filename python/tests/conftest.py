@@ -45,6 +45,28 @@ def golden(tmp_path_factory):
     }
 
 
+def definition(name, songs, ground_truth, instruments, conversion=(), ensemble=False):
+    """A dataset definition (dict) in the official schema, installed by hand: no URL,
+    no post-processing, the given ``conversion`` steps."""
+    return {
+        "name": name,
+        "ensemble": ensemble,
+        "groups": sorted(ground_truth),
+        "instruments": list(instruments),
+        "sources": {"format": "unknown"},
+        "recording": {"format": "wav"},
+        "ground_truth": ground_truth,
+        "install": {
+            "url": "unknown",
+            "unpack": False,
+            "login": False,
+            "post-process": "unknown",
+            "conversion": list(conversion),
+        },
+        "songs": songs,
+    }
+
+
 def note_group(notes, with_velocity=True):
     g = {"onsets": [], "offsets": [], "pitches": [], "notes": [], "velocities": []}
     for pitch, on, off, vel in notes:

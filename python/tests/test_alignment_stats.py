@@ -14,6 +14,8 @@ from asmd import alignment_stats, conversion_tool
 from asmd.asmd import Dataset
 from asmd.errors import AsmdError
 
+from conftest import definition, write_metadataset
+
 REPO = Path(__file__).resolve().parents[2]
 ASAP = REPO / "tests" / "fixtures" / "asap"
 PAIRS = [
@@ -129,41 +131,20 @@ def _asap_install(tmp_path):
             }
         )
     maestro = json.loads((REPO / "definitions" / "Maestro.json").read_text())
-    definition = {
-        "name": "demo",
-        "ensemble": False,
-        "groups": ["asap", "gen"],
-        "instruments": ["piano"],
-        "sources": {"format": "unknown"},
-        "recording": {"format": "wav"},
-        "ground_truth": {
+    demo = definition(
+        "demo",
+        songs,
+        {
             "asap": {"precise_alignment": 1, "score": 1, "misaligned": 0},
             "gen": {"precise_alignment": 1, "score": 1, "misaligned": 2},
         },
-        "install": {
-            "url": "unknown",
-            "unpack": False,
-            "login": False,
-            "post-process": "unknown",
-            "conversion": maestro["install"]["conversion"],
-        },
-        "songs": songs,
-    }
+        ["piano"],
+        conversion=maestro["install"]["conversion"],
+    )
     defs = tmp_path / "defs"
     defs.mkdir()
-    (defs / "demo.json").write_text(json.dumps(definition))
-    meta = tmp_path / "datasets.json"
-    meta.write_text(
-        json.dumps(
-            {
-                "author": "t",
-                "year": 2026,
-                "url": "",
-                "install_dir": str(install),
-                "decompress_path": str(install),
-            }
-        )
-    )
+    (defs / "demo.json").write_text(json.dumps(demo))
+    meta = write_metadataset(tmp_path / "datasets.json", install)
     return install, defs, meta
 
 

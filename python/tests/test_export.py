@@ -11,7 +11,7 @@ import pytest
 from asmd import asmd, export
 from asmd.errors import AsmdError
 
-from conftest import make_gt, write_gt, write_metadataset
+from conftest import definition, make_gt, write_gt, write_metadataset
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -85,25 +85,7 @@ def collection(tmp_path):
         ),
     ]:
         (defs / f"{name}.json").write_text(
-            json.dumps(
-                {
-                    "name": name,
-                    "ensemble": False,
-                    "groups": sorted(gtl),
-                    "instruments": instruments,
-                    "sources": {"format": "unknown"},
-                    "recording": {"format": "wav"},
-                    "ground_truth": gtl,
-                    "install": {
-                        "url": "unknown",
-                        "unpack": False,
-                        "login": False,
-                        "post-process": "unknown",
-                        "conversion": [],
-                    },
-                    "songs": songs,
-                }
-            )
+            json.dumps(definition(name, songs, gtl, instruments))
         )
     meta = write_metadataset(tmp_path / "datasets.json", install)
     d = asmd.Dataset([str(defs)], metadataset_path=str(meta))

@@ -12,7 +12,7 @@ from asmd import asmd, audio
 from asmd.errors import AsmdError
 from asmd.torch import read_wav_bytes
 
-from conftest import make_gt, write_gt, write_metadataset
+from conftest import definition, make_gt, write_gt, write_metadataset
 
 wds = pytest.importorskip("webdataset")
 torch = pytest.importorskip("torch")
@@ -50,23 +50,12 @@ def songs(tmp_path):
     defs.mkdir()
     (defs / "tones.json").write_text(
         json.dumps(
-            {
-                "name": "tones",
-                "ensemble": False,
-                "groups": ["all"],
-                "instruments": ["piano"],
-                "sources": {"format": "unknown"},
-                "recording": {"format": "wav"},
-                "ground_truth": {"all": {"precise_alignment": 1, "score": 1}},
-                "install": {
-                    "url": "unknown",
-                    "unpack": False,
-                    "login": False,
-                    "post-process": "unknown",
-                    "conversion": [],
-                },
-                "songs": songs,
-            }
+            definition(
+                "tones",
+                songs,
+                {"all": {"precise_alignment": 1, "score": 1}},
+                ["piano"],
+            )
         )
     )
     meta = write_metadataset(tmp_path / "datasets.json", install)
