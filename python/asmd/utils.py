@@ -26,6 +26,9 @@ __all__ = [
     "mat_stretch",
     "mat2midipath",
     "midipath2mat",
+    "gt_cache_info",
+    "set_gt_cache",
+    "clear_gt_cache",
 ]
 
 
@@ -89,3 +92,60 @@ def midipath2mat(path):
     offset, velocity; seconds), sorted by onset, pitch, offset; times as pretty_midi
     computes them."""
     return _asmd.midipath2mat(os.fspath(path))
+
+
+# ---------------------------------------------------------------------------- caches
+_UNCHANGED = object()
+
+
+def gt_cache_info():
+    """What the two caches of parsed ground truth hold.
+
+    Ground-truth files are parsed once per process into memory (``memory_budget``
+    bytes at most; ``ASMD_GT_CACHE_MB``), and the parsed columns are kept on disk
+    (``disk_dir``: ``$ASMD_CACHE_DIR/gt-v1``, else ``$XDG_CACHE_HOME/asmd/gt-v1``, else
+    ``~/.cache/asmd/gt-v1``; ``ASMD_GT_DISK_CACHE=0`` turns it off) so that other
+    processes, such as DataLoader workers or the next run, read them back instead of
+    parsing the ``.json.gz`` again. An edited file is always parsed again.
+
+    >>> info = gt_cache_info()
+    >>> sorted(info)
+    ['disk_budget', 'disk_bytes', 'disk_dir', 'disk_files', 'memory_budget']
+    """
+    d, files, nbytes, budget = _asmd.gt_disk_cache_info()
+    return {
+        "memory_budget": _asmd.gt_cache_budget(),
+        "disk_dir": None if d is None else str(d),
+        "disk_files": files,
+        "disk_bytes": nbytes,
+        "disk_budget": budget,
+    }
+
+
+def set_gt_cache(memory_mb=None, disk_dir=_UNCHANGED, disk_mb=None):
+    """Change the caches of parsed ground truth for this process: ``memory_mb`` bounds
+    the in-memory cache (0 turns it off), ``disk_dir`` moves the on-disk cache (``None``
+    turns it off), ``disk_mb`` bounds it. Returns :func:`gt_cache_info`.
+
+    >>> import tempfile
+    >>> before = gt_cache_info()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     set_gt_cache(disk_dir=tmp)["disk_dir"] == tmp
+    True
+    >>> set_gt_cache(disk_dir=before["disk_dir"])["disk_dir"] == before["disk_dir"]
+    True
+    """
+    if memory_mb is not None:
+        _asmd.set_gt_cache_budget(int(memory_mb * (1 << 20)))
+    if disk_dir is not _UNCHANGED:
+        _asmd.set_gt_disk_cache_dir(None if disk_dir is None else os.fspath(disk_dir))
+    if disk_mb is not None:
+        _asmd.set_gt_disk_cache_budget(int(disk_mb * (1 << 20)))
+    return gt_cache_info()
+
+
+def clear_gt_cache(disk=True):
+    """Empty the in-memory cache and (``disk=True``) the on-disk cache of parsed ground
+    truth; returns the number of on-disk entries removed."""
+    _asmd.clear_gt_cache()
+    return _asmd.clear_gt_disk_cache() if disk else 0

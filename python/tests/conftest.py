@@ -7,12 +7,23 @@
   annotation type, artificial misalignment included, written with our writer.
 """
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from asmd import _asmd
+# the on-disk cache of parsed ground truth goes to a folder of this test session (and of
+# every process it starts), never to the user's ~/.cache
+_CACHE_ROOT = tempfile.mkdtemp(prefix="asmd-test-cache-")
+os.environ["ASMD_CACHE_DIR"] = _CACHE_ROOT
+os.environ.pop("ASMD_GT_DISK_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_ROOT, True)
+
+from asmd import _asmd  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "fixtures" / "golden"

@@ -109,6 +109,30 @@ pub enum Command {
     /// Draw a song of the selection: pianoroll per score type, beats, pedals, waveform.
     #[command(after_help = PLOT_HELP)]
     Plot(Box<PlotArgs>),
+    /// Show or empty the on-disk cache of parsed ground truth.
+    #[command(subcommand, after_help = CACHE_HELP)]
+    Cache(CacheCommand),
+}
+
+const CACHE_HELP: &str =
+    "Ground truth parsed once is kept in a binary form that later loads (in any \
+process) read ten times faster. The .json.gz files stay the source of truth: an edited \
+file is parsed again. Folder: $ASMD_CACHE_DIR/gt-v1, else $XDG_CACHE_HOME/asmd/gt-v1, \
+else ~/.cache/asmd/gt-v1. ASMD_GT_DISK_CACHE=0 turns it off; ASMD_GT_DISK_CACHE_MB bounds \
+its size (default 4096; the least recently used entries go first).
+
+Examples:
+  asmd cache info
+  asmd cache info --json
+  asmd cache clear";
+
+/// `asmd cache ...`
+#[derive(Subcommand, Debug)]
+pub enum CacheCommand {
+    /// Where the cache is, how many entries and bytes it holds, and its size bound.
+    Info,
+    /// Remove every entry.
+    Clear,
 }
 
 const PLOT_HELP: &str =

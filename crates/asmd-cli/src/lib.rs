@@ -11,6 +11,7 @@
 
 mod args;
 mod audio;
+mod cache;
 mod check;
 mod convert;
 mod export;
@@ -54,6 +55,7 @@ where
         Command::Stats(a) => stats::run(&cli.global, a),
         Command::Export(a) => export::run(&cli.global, a),
         Command::Plot(a) => export::plot(&cli.global, a),
+        Command::Cache(a) => cache::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,4 @@
-//! `asmd list`, `query`, `info`, `check` and `convert` through the real binary: output,
+//! `asmd list`, `query`, `info`, `check`, `convert`, `plot` and `cache` through the real binary: output,
 //! exit codes (0 ok, 1 failure, 2 bad arguments) and errors on stderr.
 
 use std::io::Write;
@@ -14,12 +14,15 @@ fn golden() -> PathBuf {
 }
 
 /// Run the binary with a metadataset that points into an empty temporary folder, so
-/// the user's own configuration never leaks into a test.
+/// the user's own configuration never leaks into a test; the ground-truth cache goes
+/// next to it (`cache/`).
 fn asmd_in(env_meta: &Path, args: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_asmd"))
         .args(args)
         .env("ASMD_METADATASET", env_meta)
+        .env("ASMD_CACHE_DIR", env_meta.with_file_name("cache"))
         .env_remove("ASMD_HOME")
+        .env_remove("ASMD_GT_DISK_CACHE")
         .output()
         .unwrap();
     (
@@ -406,4 +409,63 @@ fn plot_writes_png_and_svg() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn cache_fills_when_ground_truth_is_loaded_and_clears() {
+    let tmp = tempfile::tempdir().unwrap();
+    let meta = golden_meta(tmp.path());
+    let (code, out, err) = asmd_in(&meta, &["cache", "info", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["enabled"], true);
+    assert_eq!(v["files"], 0);
+    let dir = tmp.path().join("cache/gt-v1");
+    assert_eq!(v["dir"], dir.to_str().unwrap());
+
+    // drawing a song loads its ground truth (one file per instrument)
+    let png = tmp.path().join("s.png");
+    let (code, _, err) = asmd_in(
+        &meta,
+        &["plot", "--datasets", "Bach10", png.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v = json(&asmd_in(&meta, &["cache", "info", "--json"]).1);
+    let n = v["files"].as_u64().unwrap();
+    assert!(n >= 1, "{v}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count() as u64, n);
+    // the second run reads the entries (and writes none)
+    let (code, _, err) = asmd_in(
+        &meta,
+        &["plot", "--datasets", "Bach10", png.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json(&asmd_in(&meta, &["cache", "info", "--json"]).1)["files"],
+        n
+    );
+
+    let (code, out, _) = asmd_in(&meta, &["cache", "info"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&format!("entries  {n}")), "{out}");
+    let (code, out, _) = asmd_in(&meta, &["cache", "clear"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("removed {n} entries"));
+    assert_eq!(
+        json(&asmd_in(&meta, &["cache", "info", "--json"]).1)["files"],
+        0
+    );
+
+    // off
+    let o = Command::new(env!("CARGO_BIN_EXE_asmd"))
+        .args(["cache", "info", "--json"])
+        .env("ASMD_METADATASET", &meta)
+        .env("ASMD_GT_DISK_CACHE", "0")
+        .output()
+        .unwrap();
+    let v = json(&String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        (v["enabled"].clone(), v["dir"].clone()),
+        (false.into(), serde_json::Value::Null)
+    );
 }

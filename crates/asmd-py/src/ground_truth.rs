@@ -72,7 +72,44 @@ fn clear_gt_cache() {
     asmd::ground_truth::cache::clear();
 }
 
+/// The size bound of the process-wide cache of parsed ground truth (bytes).
+#[pyfunction]
+fn gt_cache_budget() -> usize {
+    asmd::ground_truth::cache::budget()
+}
+
+/// The on-disk cache of parsed ground truth: `(folder or None, entries, bytes, bound)`.
+#[pyfunction]
+fn gt_disk_cache_info(py: Python<'_>) -> PyResult<(Option<PathBuf>, usize, u64, u64)> {
+    let i = py.detach(asmd::ground_truth::disk_cache::info).py_err(py)?;
+    Ok((i.dir, i.files, i.bytes, i.budget))
+}
+
+/// Remove every entry of the on-disk cache; returns how many were removed.
+#[pyfunction]
+fn clear_gt_disk_cache(py: Python<'_>) -> PyResult<usize> {
+    py.detach(asmd::ground_truth::disk_cache::clear).py_err(py)
+}
+
+/// Use another folder for the on-disk cache (`None`: off) in this process.
+#[pyfunction]
+#[pyo3(signature = (path=None))]
+fn set_gt_disk_cache_dir(path: Option<PathBuf>) {
+    asmd::ground_truth::disk_cache::set_dir(path);
+}
+
+/// Bound the on-disk cache's size (bytes).
+#[pyfunction]
+fn set_gt_disk_cache_budget(bytes: u64) {
+    asmd::ground_truth::disk_cache::set_budget(bytes);
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(gt_cache_budget, m)?)?;
+    m.add_function(wrap_pyfunction!(gt_disk_cache_info, m)?)?;
+    m.add_function(wrap_pyfunction!(clear_gt_disk_cache, m)?)?;
+    m.add_function(wrap_pyfunction!(set_gt_disk_cache_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(set_gt_disk_cache_budget, m)?)?;
     m.add_function(wrap_pyfunction!(read_gt, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_gt_json, m)?)?;
     m.add_function(wrap_pyfunction!(write_gt_json, m)?)?;

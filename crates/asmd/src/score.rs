@@ -223,36 +223,105 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
             ))
         })?;
     let cols = (max_off / resolution).trunc().max(0.0) as usize + 1;
-    let mut m = Matrix::zeros(128, cols);
+    // The matrix (128 x cols doubles: 25 MB for 20 minutes at 0.05 s) is far larger than
+    // the caches, so it is written once, row after row: the notes are bucketed by row
+    // (keeping their order, so later notes still overwrite earlier ones), and each row is
+    // zeroed and painted while it sits in the cache.
+    let mut spans: Vec<Span> = Vec::new();
     for gt in gts {
         let g = gt.as_ref().group(t);
         let use_vel = velocity && !g.velocities.is_empty();
         let n = g.pitches.len().min(g.onsets.len()).min(g.offsets.len());
+        spans.reserve(n);
         for k in 0..n {
-            let p = g.pitches[k].round();
-            if !(0.0..=127.0).contains(&p) {
+            let p = g.pitches[k];
+            // round half away from zero lands in 0..=127
+            if !(p > -0.5 && p < 127.5) {
                 return Err(Error::argument(format!(
-                    "`{t}` note {k} has pitch {} outside 0-127",
-                    g.pitches[k]
+                    "`{t}` note {k} has pitch {p} outside 0-127"
                 )));
             }
-            let row = p as usize * cols;
-            let on = ((g.onsets[k] / resolution).trunc().max(0.0) as usize).min(cols);
-            let off = (((g.offsets[k] / resolution).trunc().max(-1.0) + 1.0) as usize).min(cols);
-            let v = if use_vel {
+            let whole = p as i64; // towards zero
+            let frac = p - whole as f64; // exact
+            let row = (whole + (frac >= 0.5) as i64) as u8;
+            // columns floor(on/res) ..= floor(off/res), clipped to the matrix; `as`
+            // saturates (negative and NaN give 0)
+            let on = ((g.onsets[k] / resolution) as usize).min(cols);
+            let x = g.offsets[k] / resolution;
+            let off = if x > -1.0 {
+                (x as usize).saturating_add(1).min(cols)
+            } else {
+                0
+            };
+            let value = if use_vel {
                 g.velocities.get(k).copied().unwrap_or(1.0)
             } else {
                 1.0
             };
+            spans.push(Span {
+                row,
+                on: on as u32,
+                off: off as u32,
+                value,
+            });
+        }
+    }
+    if cols > u32::MAX as usize {
+        return Err(Error::argument(format!(
+            "a pianoroll of {cols} columns is too large (resolution {resolution} s)"
+        )));
+    }
+    // stable counting sort by row
+    let mut start = [0usize; 129];
+    for s in &spans {
+        start[s.row as usize + 1] += 1;
+    }
+    for r in 0..128 {
+        start[r + 1] += start[r];
+    }
+    let mut next = start;
+    let mut sorted = vec![
+        Span {
+            row: 0,
+            on: 0,
+            off: 0,
+            value: 0.0
+        };
+        spans.len()
+    ];
+    for s in &spans {
+        sorted[next[s.row as usize]] = *s;
+        next[s.row as usize] += 1;
+    }
+    let mut data: Vec<f64> = Vec::with_capacity(128 * cols);
+    for r in 0..128 {
+        let base = data.len();
+        data.resize(base + cols, 0.0);
+        let row = &mut data[base..];
+        for s in &sorted[start[r]..start[r + 1]] {
+            let (on, off) = (s.on as usize, s.off as usize);
             if on < off {
-                m.data[row + on..row + off].fill(v);
+                row[on..off].fill(s.value);
             }
             if onsets && on < cols {
-                m.data[row + on] = -1.0;
+                row[on] = -1.0;
             }
         }
     }
-    Ok(m)
+    Ok(Matrix {
+        rows: 128,
+        cols,
+        data,
+    })
+}
+
+/// One note of a pianoroll: its row, its columns `on..off` and its value.
+#[derive(Clone, Copy)]
+struct Span {
+    row: u8,
+    on: u32,
+    off: u32,
+    value: f64,
 }
 
 fn list_or_none(v: &[&str]) -> String {
@@ -482,6 +551,99 @@ mod tests {
         let r = pianoroll(&[gt], ScoreType::Score, 0.05, false, true).unwrap();
         assert_eq!(r.cols, 18);
         assert_eq!(row_of(&r, 60).iter().filter(|&&v| v == 1.0).count(), 18);
+    }
+
+    /// The pianoroll written the direct way (zeros, then every note in order), as the
+    /// specification reads.
+    fn pianoroll_direct(
+        gts: &[GroundTruth],
+        t: ScoreType,
+        res: f64,
+        onsets: bool,
+        vel: bool,
+    ) -> Matrix {
+        let max_off = gts
+            .iter()
+            .filter_map(|g| g.group(t).max_offset())
+            .reduce(f64::max)
+            .unwrap();
+        let cols = (max_off / res).trunc().max(0.0) as usize + 1;
+        let mut m = Matrix::zeros(128, cols);
+        for gt in gts {
+            let g = gt.group(t);
+            let use_vel = vel && !g.velocities.is_empty();
+            for k in 0..g.pitches.len() {
+                let row = g.pitches[k].round() as usize * cols;
+                let on = ((g.onsets[k] / res).trunc().max(0.0) as usize).min(cols);
+                let off = (((g.offsets[k] / res).trunc().max(-1.0) + 1.0) as usize).min(cols);
+                let v = if use_vel { g.velocities[k] } else { 1.0 };
+                if on < off {
+                    m.data[row + on..row + off].fill(v);
+                }
+                if onsets && on < cols {
+                    m.data[row + on] = -1.0;
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn pianoroll_equals_the_direct_construction_on_random_notes() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(5);
+        for case in 0..200 {
+            let n_gts = 1 + case % 3;
+            let gts: Vec<GroundTruth> = (0..n_gts)
+                .map(|_| {
+                    let mut gt = GroundTruth::default();
+                    for _ in 0..rng.random_range(1..60) {
+                        let on: f64 = rng.random_range(-0.3..6.0);
+                        let dur: f64 = rng.random_range(-0.2..2.0);
+                        // pitches near the rounding boundaries and the ends of the range
+                        let p = match rng.random_range(0..4) {
+                            0 => rng.random_range(-0.49..127.49),
+                            1 => rng.random_range(0..128) as f64 + 0.5 - 1e-12,
+                            2 => rng.random_range(0..127) as f64 + 0.5,
+                            _ => 60.0,
+                        };
+                        gt.precise_alignment.push_note(
+                            p,
+                            on,
+                            on + dur,
+                            Some(rng.random_range(1..128) as f64),
+                        );
+                    }
+                    gt
+                })
+                .collect();
+            for &res in &[0.05, 0.25, 0.3333] {
+                for (o, v) in [(false, true), (true, true), (true, false), (false, false)] {
+                    let ours = pianoroll(&gts, ScoreType::PreciseAlignment, res, o, v).unwrap();
+                    let want = pianoroll_direct(&gts, ScoreType::PreciseAlignment, res, o, v);
+                    assert_eq!((ours.rows, ours.cols), (want.rows, want.cols));
+                    assert!(
+                        ours.data == want.data,
+                        "case {case} res {res} onsets {o} velocity {v}"
+                    );
+                }
+            }
+        }
+        // out of range pitches are errors naming the note
+        for bad in [-0.5, 127.5, 200.0, f64::NAN] {
+            let gt = gt_with(
+                ScoreType::Score,
+                &[(60.0, 0.0, 1.0, 1.0), (bad, 0.0, 1.0, 1.0)],
+            );
+            let e = pianoroll(&[gt], ScoreType::Score, 0.25, false, true).unwrap_err();
+            assert!(e.to_string().contains("note 1 has pitch"), "{e}");
+        }
+        let gt = gt_with(
+            ScoreType::Score,
+            &[(-0.49, 0.0, 1.0, 1.0), (127.49, 0.0, 1.0, 1.0)],
+        );
+        let r = pianoroll(&[gt], ScoreType::Score, 0.25, false, true).unwrap();
+        assert_eq!((r.get(0, 0), r.get(127, 4)), (1.0, 1.0));
     }
 
     fn row_of(r: &Matrix, p: usize) -> Vec<f64> {

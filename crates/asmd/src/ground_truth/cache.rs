@@ -6,6 +6,7 @@
 //! keyed by path and validated against the file's size and modification time, so an
 //! edited file is re-read. Least-recently-used entries are evicted beyond the budget
 //! (default 256 MiB of parsed data; `ASMD_GT_CACHE_MB` sets it, 0 disables the cache).
+//! A miss goes to the on-disk cache ([`super::disk_cache`]), shared between processes.
 //!
 //! ```
 //! use asmd::ground_truth::cache;
@@ -116,7 +117,7 @@ fn size_of(gt: &GroundTruth) -> usize {
 pub fn load(path: &Path) -> Result<Arc<GroundTruth>> {
     let budget = budget();
     if budget == 0 {
-        return GroundTruth::from_path(path).map(Arc::new);
+        return super::disk_cache::load(path).map(Arc::new);
     }
     let meta = std::fs::metadata(path).with_path(path)?;
     let (len, mtime) = (meta.len(), meta.modified().ok());
@@ -131,7 +132,7 @@ pub fn load(path: &Path) -> Result<Arc<GroundTruth>> {
         }
     }
     // parse outside the lock, so threads load different files in parallel
-    let gt = Arc::new(GroundTruth::from_path(path)?);
+    let gt = Arc::new(super::disk_cache::load(path)?);
     let bytes = size_of(&gt);
     if bytes <= budget / 4 {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());

@@ -28,8 +28,11 @@
 //! assert_eq!(back, gt);
 //! ```
 
+mod binary;
 pub mod cache;
 mod check;
+mod decimal;
+pub mod disk_cache;
 mod pyjson;
 mod read;
 mod write;

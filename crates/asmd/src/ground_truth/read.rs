@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
+use super::{decimal, GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
 
 impl GroundTruth {
@@ -28,7 +28,12 @@ impl GroundTruth {
     pub fn from_path(path: impl AsRef<Path>) -> Result<GroundTruth> {
         let path = path.as_ref();
         let raw = std::fs::read(path).with_path(path)?;
-        let json = gunzip_if_needed(&raw, path)?;
+        GroundTruth::from_raw(&raw, path)
+    }
+
+    /// Parse the bytes of a ground-truth file (gzip or plain JSON) read from `path`.
+    pub(crate) fn from_raw(raw: &[u8], path: &Path) -> Result<GroundTruth> {
+        let json = gunzip_if_needed(raw, path)?;
         GroundTruth::from_json_slice(&json, path)
     }
 
@@ -78,6 +83,33 @@ pub(crate) fn gunzip_if_needed(raw: &[u8], path: &Path) -> Result<Vec<u8>> {
         .read_to_end(&mut out)
         .map_err(|e| bad(e.to_string()))?;
     Ok(out)
+}
+
+/// Whether `rest` starts with the separator `sep` (non-empty) followed by a byte that
+/// is not whitespace, compared eight bytes at a time.
+#[inline(always)]
+fn same_separator(rest: &[u8], sep: &[u8]) -> bool {
+    let n = sep.len();
+    if n == 0 || rest.len() <= n || matches!(rest[n], b' ' | b'\n' | b'\r' | b'\t') {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if n < 8 {
+        return rest[..n] == *sep;
+    }
+    let mut k = 0;
+    while k + 8 < n {
+        if word(rest, k) != word(sep, k) {
+            return false;
+        }
+        k += 8;
+    }
+    // the last eight bytes (overlapping the previous word when n is not a multiple)
+    word(rest, n - 8) == word(sep, n - 8)
 }
 
 enum Seg {
@@ -235,82 +267,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A number and whether it was written as an integer.
-    ///
-    /// Decimal numbers whose digits form an integer up to 2^53 (exactly representable)
-    /// with a power of ten up to 10^22 use Clinger's exact fast path (`m * 10^e` or `m / 10^-e`, correctly rounded
-    /// by IEEE arithmetic); anything else goes to the Eisel-Lemire parser of `fast-float2`.
+    /// A number and whether it was written as a JSON integer (see [`decimal`] for the
+    /// exact conversion); Python's `NaN`, `Infinity` and `-Infinity` are accepted.
     #[inline]
     fn number(&mut self) -> Result<(f64, bool)> {
-        const POW10: [f64; 23] = [
-            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-        ];
-        let b = self.b;
-        let start = self.i;
-        let mut j = start;
-        let neg = b.get(j) == Some(&b'-');
-        if neg {
-            j += 1;
+        let rest = &self.b[self.i..];
+        if let Some(s) = decimal::scan(rest) {
+            self.i += s.len;
+            return Ok((s.to_f64(&rest[..s.len]), s.integer));
         }
-        let mut mant: u64 = 0;
-        let mut ndigits = 0usize;
-        let int_start = j;
-        while let Some(&c) = b.get(j) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            mant = mant.wrapping_mul(10).wrapping_add((c - b'0') as u64);
-            ndigits += 1;
-            j += 1;
+        if self.literal(b"NaN") {
+            return Ok((f64::NAN, false));
         }
-        let int_digits = j - int_start;
-        if int_digits == 0 {
-            // Python's json spellings of non-finite floats
-            if self.literal(b"NaN") {
-                return Ok((f64::NAN, false));
-            }
-            if self.literal(b"Infinity") {
-                return Ok((f64::INFINITY, false));
-            }
-            if self.literal(b"-Infinity") {
-                return Ok((f64::NEG_INFINITY, false));
-            }
-            return Err(self.err(format!("expected a number, found {}", self.found())));
+        if self.literal(b"Infinity") {
+            return Ok((f64::INFINITY, false));
         }
-        let mut frac_digits = 0usize;
-        if b.get(j) == Some(&b'.') {
-            j += 1;
-            while let Some(&c) = b.get(j) {
-                if !c.is_ascii_digit() {
-                    break;
-                }
-                mant = mant.wrapping_mul(10).wrapping_add((c - b'0') as u64);
-                ndigits += 1;
-                frac_digits += 1;
-                j += 1;
-            }
+        if self.literal(b"-Infinity") {
+            return Ok((f64::NEG_INFINITY, false));
         }
-        let has_exp = matches!(b.get(j), Some(b'e' | b'E'));
-        let is_int = frac_digits == 0 && !has_exp && b.get(j) != Some(&b'.');
-        if is_int && ndigits <= 18 {
-            self.i = j;
-            let v = mant as f64;
-            return Ok((if neg { -v } else { v }, true));
-        }
-        if !has_exp && ndigits <= 19 && mant <= (1u64 << 53) && frac_digits <= 22 {
-            // exact: mant <= 2^53 (no wrap: at most 19 digits) and 10^frac_digits is exact
-            self.i = j;
-            let v = mant as f64 / POW10[frac_digits];
-            return Ok((if neg { -v } else { v }, false));
-        }
-        match fast_float2::parse_partial::<f64, _>(&b[start..]) {
-            Ok((v, n)) if n > 0 => {
-                self.i = start + n;
-                Ok((v, is_int))
-            }
-            _ => Err(self.err(format!("expected a number, found {}", self.found()))),
-        }
+        Err(self.err(format!("expected a number, found {}", self.found())))
     }
 
     /// Skip any JSON value, returning its bytes.
@@ -395,6 +370,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A list of numbers and whether all were integers.
+    ///
+    /// Python writes every separator of a list alike (`,`, a newline and the same
+    /// indentation), so the separator met after an item is remembered and the next one
+    /// is matched against it in a word-sized comparison or two; anything else goes
+    /// through the general whitespace and punctuation path.
     fn numbers(&mut self) -> Result<(Vec<f64>, bool)> {
         if self.unknown_or_null()? {
             return Ok((Vec::new(), true));
@@ -407,20 +387,42 @@ impl<'a> Parser<'a> {
             self.i += 1;
             return Ok((v, true));
         }
+        let b = self.b;
+        let mut sep: &[u8] = &[];
         loop {
-            self.skip_ws();
-            let (x, is_int) = match self.number() {
-                Ok(n) => n,
-                Err(e) => {
-                    self.path.push(Seg::Index(v.len()));
-                    let e = self.err(e.message().to_string());
-                    return Err(e);
+            let rest = &b[self.i..];
+            let (x, is_int) = match decimal::scan(rest) {
+                Some(s) => {
+                    self.i += s.len;
+                    (s.to_f64(&rest[..s.len]), s.integer)
                 }
+                None => match self.number() {
+                    Ok(n) => n,
+                    Err(e) => {
+                        self.path.push(Seg::Index(v.len()));
+                        return Err(self.err(e.message().to_string()));
+                    }
+                },
             };
             all_int &= is_int;
             v.push(x);
-            if !self.next_item(b']')? {
-                return Ok((v, all_int));
+            if same_separator(&b[self.i..], sep) {
+                self.i += sep.len();
+                continue;
+            }
+            let at = self.i;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.skip_ws();
+                    sep = &b[at..self.i];
+                }
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok((v, all_int));
+                }
+                _ => return Err(self.err(format!("expected `,` or `]`, found {}", self.found()))),
             }
         }
     }

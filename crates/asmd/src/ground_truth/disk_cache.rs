@@ -1,0 +1,303 @@
+//! An on-disk cache of parsed ground truth, shared by every process of the user.
+//!
+//! Inflating and parsing a 20,000-note `.json.gz` costs a few milliseconds; reading its
+//! parsed columns back from the binary form ([`GroundTruth::to_binary`]) costs a tenth
+//! of that. The first load of a file parses the JSON and stores the binary form; every
+//! later load of the same bytes (in this process, another DataLoader worker or next
+//! week's run) reads the binary form instead. The `.json.gz` file stays the only source
+//! of truth: entries are keyed by a 64-bit hash (xxh3) of the file's bytes, its length
+//! and the engine version, so an edited, replaced or restored file is parsed again, and
+//! a copy of a dataset elsewhere shares the entries. A damaged entry is removed and the
+//! file parsed again; a cache that cannot be written is skipped. Nothing is ever
+//! written next to the datasets.
+//!
+//! Location: `$ASMD_CACHE_DIR/gt-v1`, else `$XDG_CACHE_HOME/asmd/gt-v1`, else
+//! `~/.cache/asmd/gt-v1`. `ASMD_GT_DISK_CACHE=0` turns it off; `ASMD_GT_DISK_CACHE_MB`
+//! bounds its size (default 4096 MiB; the oldest entries are removed beyond it).
+//! `asmd cache info` and `asmd cache clear` show and empty it.
+//!
+//! ```
+//! use asmd::ground_truth::disk_cache;
+//! let dir = tempfile::tempdir().unwrap();
+//! disk_cache::set_dir(Some(dir.path().join("cache")));
+//! let p = dir.path().join("a-0.json.gz");
+//! let mut gt = asmd::GroundTruth::default();
+//! gt.f0 = vec![60.0, 61.0];
+//! gt.write_path(&p).unwrap();
+//! assert_eq!(disk_cache::load(&p).unwrap(), gt); // parsed, then stored
+//! assert_eq!(disk_cache::info().unwrap().files, 1);
+//! assert_eq!(disk_cache::load(&p).unwrap(), gt); // read back from the cache
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::GroundTruth;
+use crate::error::{Error, IoContext, Result};
+
+/// Bumped when the binary form or the JSON reader's results change.
+const FORMAT: &str = "gt-v1";
+const DEFAULT_BUDGET_MB: u64 = 4096;
+
+struct State {
+    dir: Option<PathBuf>,
+    budget: u64,
+    /// Bytes in the cache folder, counted on the first write of this process.
+    total: Option<u64>,
+}
+
+static STATE: OnceLock<Mutex<State>> = OnceLock::new();
+static WRITE_FAILED: AtomicBool = AtomicBool::new(false);
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE
+        .get_or_init(|| {
+            Mutex::new(State {
+                dir: dir_from_env(),
+                budget: std::env::var("ASMD_GT_DISK_CACHE_MB")
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(DEFAULT_BUDGET_MB)
+                    .saturating_mul(1 << 20),
+                total: None,
+            })
+        })
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn dir_from_env() -> Option<PathBuf> {
+    // the engine's own unit tests run without it (it is tested on its own, in a process
+    // of its own: tests/disk_cache.rs)
+    if cfg!(test) {
+        return None;
+    }
+    let off = std::env::var("ASMD_GT_DISK_CACHE")
+        .map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "0" | "off" | "false" | "no"
+            )
+        })
+        .unwrap_or(false);
+    if off {
+        return None;
+    }
+    let nonempty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let root = nonempty("ASMD_CACHE_DIR")
+        .or_else(|| nonempty("XDG_CACHE_HOME").map(|p| p.join("asmd")))
+        .or_else(|| nonempty("HOME").map(|p| p.join(".cache").join("asmd")))?;
+    Some(root.join(FORMAT))
+}
+
+/// The cache folder, or `None` when the cache is off.
+pub fn dir() -> Option<PathBuf> {
+    state().dir.clone()
+}
+
+/// Use another cache folder (the entries go straight into it); `None` turns the cache
+/// off for this process.
+pub fn set_dir(dir: Option<PathBuf>) {
+    let mut s = state();
+    s.dir = dir;
+    s.total = None;
+    WRITE_FAILED.store(false, Ordering::Relaxed);
+}
+
+/// Bound the cache's size in bytes; the oldest entries go first.
+pub fn set_budget(bytes: u64) {
+    state().budget = bytes;
+}
+
+/// What the cache holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskCacheInfo {
+    /// The folder (`None`: the cache is off).
+    pub dir: Option<PathBuf>,
+    /// Number of entries.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The size bound in bytes.
+    pub budget: u64,
+}
+
+/// Count the entries.
+pub fn info() -> Result<DiskCacheInfo> {
+    let (dir, budget) = {
+        let s = state();
+        (s.dir.clone(), s.budget)
+    };
+    let entries = match &dir {
+        Some(d) => entries(d)?,
+        None => Vec::new(),
+    };
+    Ok(DiskCacheInfo {
+        dir,
+        files: entries.len(),
+        bytes: entries.iter().map(|e| e.1).sum(),
+        budget,
+    })
+}
+
+/// Remove every entry (and the temporary files of interrupted writes); returns how
+/// many entries were removed.
+pub fn clear() -> Result<usize> {
+    let mut s = state();
+    let Some(d) = s.dir.clone() else {
+        return Ok(0);
+    };
+    let list = entries(&d)?;
+    for (p, _, _) in &list {
+        match std::fs::remove_file(p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(p, e)),
+            _ => {}
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir(&d) {
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".bin.tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    s.total = Some(0);
+    Ok(list.len())
+}
+
+/// The entries of a cache folder: path, size, modification time. A missing folder is
+/// an empty cache.
+fn entries(dir: &Path) -> Result<Vec<(PathBuf, u64, std::time::SystemTime)>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e.with_path(dir)?;
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "bin") {
+            if let Ok(m) = e.metadata() {
+                let t = m.modified().unwrap_or(std::time::UNIX_EPOCH);
+                out.push((p, m.len(), t));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| {
+        twox_hash::XxHash3_64::oneshot(
+            format!("asmd {} {FORMAT}", env!("CARGO_PKG_VERSION")).as_bytes(),
+        )
+    })
+}
+
+/// The entry name of a file's bytes.
+fn key(raw: &[u8]) -> String {
+    let h = twox_hash::XxHash3_64::oneshot_with_seed(seed(), raw);
+    format!("{h:016x}-{:x}.bin", raw.len())
+}
+
+/// Load a ground-truth file through the on-disk cache (see the module docs); with the
+/// cache off this is [`GroundTruth::from_path`].
+pub fn load(path: &Path) -> Result<GroundTruth> {
+    let Some(dir) = dir() else {
+        return GroundTruth::from_path(path);
+    };
+    let raw = std::fs::read(path).with_path(path)?;
+    let entry = dir.join(key(&raw));
+    if let Some(gt) = read_entry(&entry) {
+        return Ok(gt);
+    }
+    let gt = GroundTruth::from_raw(&raw, path)?;
+    store(&dir, &entry, &gt);
+    Ok(gt)
+}
+
+/// An entry's ground truth, or `None` (absent, unreadable or damaged: a damaged entry
+/// is removed). A hit older than a day has its modification time renewed, so that the
+/// size bound removes the entries least recently used.
+fn read_entry(entry: &Path) -> Option<GroundTruth> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(entry).ok()?;
+    let meta = f.metadata().ok()?;
+    let mut bin = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut bin).ok()?;
+    match GroundTruth::from_binary(&bin, entry) {
+        Ok(gt) => {
+            let now = std::time::SystemTime::now();
+            let stale = meta
+                .modified()
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age.as_secs() > 24 * 3600);
+            if stale {
+                let _ = f.set_modified(now);
+            }
+            Some(gt)
+        }
+        Err(_) => {
+            // written atomically by us, so damaged by something else: parse again
+            drop(f);
+            let _ = std::fs::remove_file(entry);
+            None
+        }
+    }
+}
+
+/// Write an entry; failures only turn writing off for this process.
+fn store(dir: &Path, entry: &Path, gt: &GroundTruth) {
+    if WRITE_FAILED.load(Ordering::Relaxed) {
+        return;
+    }
+    let bin = gt.to_binary();
+    if crate::files::write_atomically(entry, &bin).is_err() {
+        WRITE_FAILED.store(true, Ordering::Relaxed);
+        return;
+    }
+    let mut s = state();
+    if s.dir.as_deref() != Some(dir) {
+        return;
+    }
+    let total = match s.total {
+        Some(t) => t + bin.len() as u64,
+        None => entries(dir)
+            .map(|v| v.iter().map(|e| e.1).sum())
+            .unwrap_or(bin.len() as u64),
+    };
+    s.total = Some(total);
+    if total > s.budget {
+        let keep = s.budget / 10 * 9;
+        s.total = Some(evict(dir, entry, keep));
+    }
+}
+
+/// Remove the oldest entries (never `keep_entry`) until at most `keep` bytes remain;
+/// returns the bytes left.
+fn evict(dir: &Path, keep_entry: &Path, keep: u64) -> u64 {
+    let Ok(mut list) = entries(dir) else {
+        return 0;
+    };
+    list.sort_by_key(|e| e.2);
+    let mut total: u64 = list.iter().map(|e| e.1).sum();
+    for (p, len, _) in &list {
+        if total <= keep {
+            break;
+        }
+        if p != keep_entry && std::fs::remove_file(p).is_ok() {
+            total -= len;
+        }
+    }
+    total
+}
