@@ -26,4 +26,5 @@ echo "== building the Python package" >&2
 echo "== Python tests" >&2
 .venv/bin/python -m pytest -q python/tests
 .venv/bin/python -m pytest -q --doctest-modules python/asmd -p no:warnings
+.venv/bin/python -m pytest -q --doctest-glob='*.md' docs/performance.md -p no:warnings
 echo "== all tests passed" >&2
