@@ -63,6 +63,7 @@ def make_tree(root, n_notes=20_000, seed=0):
 
     from asmd import _asmd
 
+    _asmd.set_gt_disk_cache_dir(None)  # writing would also fill the user's cache
     rng = np.random.default_rng(seed)
     onsets = np.cumsum(rng.uniform(0, 0.125, n_notes))
     offsets = onsets + rng.uniform(0.05, 2.0, n_notes)

@@ -69,6 +69,8 @@ fn synth_tree() -> (PathBuf, Dataset) {
 }
 
 fn bench(c: &mut Criterion) {
+    // the synthetic file is written without touching the user's cache
+    asmd::ground_truth::disk_cache::set_dir(None);
     let (gt_path, d) = synth_tree();
     let p: &Path = &gt_path;
 
@@ -141,6 +143,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let gt = GroundTruth::from_path(p).unwrap();
+    asmd::ground_truth::disk_cache::set_dir(None);
     c.bench_function("gt write 20k notes (gzip 9)", |b| {
         let out = p.with_file_name("write-bench-0.json.gz");
         b.iter(|| gt.write_path(&out).unwrap())

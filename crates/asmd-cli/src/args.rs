@@ -116,8 +116,9 @@ pub enum Command {
 
 const CACHE_HELP: &str =
     "Ground truth parsed once is kept in a binary form that later loads (in any \
-process) read ten times faster. The .json.gz files stay the source of truth: an edited \
-file is parsed again. Folder: $ASMD_CACHE_DIR/gt-v1, else $XDG_CACHE_HOME/asmd/gt-v1, \
+process) read about thirty times faster; files written by `asmd convert` and ground-truth archives \
+unpacked by `asmd install` are stored at once. The .json.gz files stay the source of truth: \
+an edited file is parsed again. Folder: $ASMD_CACHE_DIR/gt-v1, else $XDG_CACHE_HOME/asmd/gt-v1, \
 else ~/.cache/asmd/gt-v1. ASMD_GT_DISK_CACHE=0 turns it off; ASMD_GT_DISK_CACHE_MB bounds \
 its size (default 4096; the least recently used entries go first).
 

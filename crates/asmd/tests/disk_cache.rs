@@ -44,12 +44,16 @@ fn sample(n: usize, seed: f64) -> GroundTruth {
     gt
 }
 
-/// Write `gt` to `dir/name`; returns the path and what reading the file gives (the
-/// writer normalises a few things, e.g. which columns are integers).
+/// Write `gt` to `dir/name` with the cache off (writing stores the entry otherwise);
+/// returns the path and what reading the file gives (the writer normalises a few
+/// things, e.g. which columns are integers).
 fn write(dir: &Path, name: &str, gt: &GroundTruth) -> (PathBuf, GroundTruth) {
+    let cache = disk_cache::dir();
+    disk_cache::set_dir(None);
     let p = dir.join(name);
     gt.write_path(&p).unwrap();
     let back = GroundTruth::from_path(&p).unwrap();
+    disk_cache::set_dir(cache);
     (p, back)
 }
 
@@ -248,4 +252,88 @@ fn clear_empties_the_folder_and_threads_share_it() {
     // and it fills again
     assert_eq!(disk_cache::load(&files[0]).unwrap(), gts[0]);
     assert_eq!(disk_cache::info().unwrap().files, 1);
+}
+
+#[test]
+fn files_asmd_writes_are_cached_as_they_are_written() {
+    let _t = turn();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    disk_cache::set_dir(Some(cache.clone()));
+    disk_cache::set_budget(1 << 30);
+    let p = tmp.path().join("w-0.json.gz");
+    sample(30, 0.0).write_path(&p).unwrap();
+    let entries = entry_files(&cache);
+    assert_eq!(entries.len(), 1);
+    // the entry holds what parsing the file gives, not the object that was written
+    let parsed = GroundTruth::from_path(&p).unwrap();
+    assert_eq!(
+        GroundTruth::from_binary(&std::fs::read(&entries[0]).unwrap(), "e").unwrap(),
+        parsed
+    );
+    // and the first load reads it
+    let other = sample(2, 9.0);
+    std::fs::write(&entries[0], other.to_binary()).unwrap();
+    assert_eq!(disk_cache::load(&p).unwrap(), other);
+    // plain JSON too
+    let j = tmp.path().join("w-1.json");
+    sample(5, 1.0).write_path(&j).unwrap();
+    assert_eq!(entry_files(&cache).len(), 2);
+    assert_eq!(
+        disk_cache::load(&j).unwrap(),
+        GroundTruth::from_path(&j).unwrap()
+    );
+}
+
+#[test]
+fn ground_truth_from_an_archive_is_prepared_at_install() {
+    let _t = turn();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    // a ground-truth archive as the reference's: dataset folder, then files
+    let src = tmp.path().join("src");
+    let mut expected = Vec::new();
+    for i in 0..3 {
+        let (p, gt) = write(
+            &src,
+            &format!("Demo/song{i}-0.json.gz"),
+            &sample(100 + i, i as f64),
+        );
+        expected.push((p, gt));
+    }
+    std::fs::write(src.join("Demo/broken-0.json.gz"), b"{\"score\": [").unwrap();
+    let archive = tmp.path().join("gt.tar.gz");
+    {
+        let f = std::fs::File::create(&archive).unwrap();
+        let gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        tar.append_dir_all("Demo", src.join("Demo")).unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    let def = asmd::Definition::from_json_str(
+        r#"{"name": "Demo", "ensemble": false, "groups": ["all"], "instruments": ["piano"],
+            "ground_truth": {"all": {"precise_alignment": 1}}, "songs": []}"#,
+        "demo.json",
+    )
+    .unwrap();
+    let install = tmp.path().join("install");
+    std::fs::create_dir_all(install.join("Demo")).unwrap();
+    disk_cache::set_dir(Some(cache.clone()));
+    disk_cache::set_budget(1 << 30);
+    let counts = asmd::install::gt_archive::extract(
+        &archive,
+        asmd::install::unpack::ArchiveFormat::TarGz,
+        &[&def],
+        &install,
+    )
+    .unwrap();
+    assert_eq!(counts, vec![("Demo".to_string(), 4)]);
+    // one entry per readable file, each what parsing the installed file gives
+    assert_eq!(entry_files(&cache).len(), 3);
+    for (p, gt) in &expected {
+        let installed = install.join(p.strip_prefix(&src).unwrap());
+        let before = entry_files(&cache);
+        assert_eq!(&disk_cache::load(&installed).unwrap(), gt);
+        assert_eq!(entry_files(&cache), before, "a hit, nothing stored");
+    }
 }

@@ -1,7 +1,7 @@
 //! An on-disk cache of parsed ground truth, shared by every process of the user.
 //!
 //! Inflating and parsing a 20,000-note `.json.gz` costs a few milliseconds; reading its
-//! parsed columns back from the binary form ([`GroundTruth::to_binary`]) costs a tenth
+//! parsed columns back from the binary form ([`GroundTruth::to_binary`]) costs a thirtieth
 //! of that. The first load of a file parses the JSON and stores the binary form; every
 //! later load of the same bytes (in this process, another DataLoader worker or next
 //! week's run) reads the binary form instead. The `.json.gz` file stays the only source
@@ -9,7 +9,9 @@
 //! and the engine version, so an edited, replaced or restored file is parsed again, and
 //! a copy of a dataset elsewhere shares the entries. A damaged entry is removed and the
 //! file parsed again; a cache that cannot be written is skipped. Nothing is ever
-//! written next to the datasets.
+//! written next to the datasets. Files written by [`GroundTruth::write_path`] have their
+//! entry stored at once ([`remember`]), and installed ground-truth archives are parsed
+//! ahead of use ([`prepare`]).
 //!
 //! Location: `$ASMD_CACHE_DIR/gt-v1`, else `$XDG_CACHE_HOME/asmd/gt-v1`, else
 //! `~/.cache/asmd/gt-v1`. `ASMD_GT_DISK_CACHE=0` turns it off; `ASMD_GT_DISK_CACHE_MB`
@@ -253,6 +255,49 @@ fn read_entry(entry: &Path) -> Option<GroundTruth> {
             let _ = std::fs::remove_file(entry);
             None
         }
+    }
+}
+
+/// Store the entry of a ground-truth file that was just written: `raw` are the file's
+/// bytes and `json` the JSON text inside them (the same as `raw` when not compressed).
+/// The entry holds what parsing that text gives, so later loads return exactly what a
+/// parse would. Nothing happens when the cache is off or the entry exists.
+pub fn remember(raw: &[u8], json: &[u8]) {
+    let Some(dir) = dir() else {
+        return;
+    };
+    let entry = dir.join(key(raw));
+    if entry.exists() {
+        return;
+    }
+    if let Ok(gt) = GroundTruth::from_json_slice(json, &entry) {
+        store(&dir, &entry, &gt);
+    }
+}
+
+/// Parse ground-truth files into the cache ahead of their first use (in parallel);
+/// returns the files that could not be read, with their errors. Files already cached
+/// cost a read and a hash each.
+///
+/// ```
+/// use asmd::ground_truth::disk_cache;
+/// let dir = tempfile::tempdir().unwrap();
+/// disk_cache::set_dir(Some(dir.path().join("cache")));
+/// let good = dir.path().join("a-0.json.gz");
+/// asmd::GroundTruth::default().write_path(&good).unwrap();
+/// let bad = dir.path().join("b-0.json.gz");
+/// std::fs::write(&bad, b"{oops").unwrap();
+/// let failed = disk_cache::prepare(&[good, bad.clone()]);
+/// assert_eq!(failed.len(), 1);
+/// assert_eq!(failed[0].0, bad);
+/// ```
+pub fn prepare(paths: &[PathBuf]) -> Vec<(PathBuf, Error)> {
+    use rayon::prelude::*;
+    let one = |p: &PathBuf| load(p).err().map(|e| (p.clone(), e));
+    if crate::parallel::enabled() {
+        paths.par_iter().filter_map(one).collect()
+    } else {
+        paths.iter().filter_map(one).collect()
     }
 }
 

@@ -78,7 +78,9 @@ impl GroundTruth {
     }
 
     /// Write a `.json.gz` file atomically (temporary file + rename); parent folders are
-    /// created. The gzip level is 9, as Python's `gzip.open` uses.
+    /// created. The gzip level is 9, as Python's `gzip.open` uses. The file's entry in
+    /// the on-disk cache ([`super::disk_cache`]) is stored too, so its first load is
+    /// already fast.
     pub fn write_path(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let text = self.to_json_string();
@@ -86,12 +88,14 @@ impl GroundTruth {
             .extension()
             .map(|e| e.eq_ignore_ascii_case("gz"))
             .unwrap_or(false);
-        let bytes = if gz {
-            gzip(text.as_bytes())
+        let bytes: std::borrow::Cow<[u8]> = if gz {
+            gzip(text.as_bytes()).into()
         } else {
-            text.into_bytes()
+            text.as_bytes().into()
         };
-        crate::files::write_atomically(path, &bytes)
+        crate::files::write_atomically(path, &bytes)?;
+        super::disk_cache::remember(&bytes, text.as_bytes());
+        Ok(())
     }
 }
 

@@ -150,6 +150,21 @@ pub(crate) fn extract_with(
             *counts.entry(first).or_default() += 1;
         }
     }
+    // parse the new files into the on-disk cache now, so that their first use is fast
+    // (and a malformed file is reported at install, not in the middle of a training run)
+    let gts: Vec<PathBuf> = written
+        .files
+        .iter()
+        .filter(|w| w.path.ends_with(".json.gz"))
+        .map(|w| layout.install_dir.join(&w.path))
+        .collect();
+    if crate::ground_truth::disk_cache::dir().is_some() {
+        for (p, e) in crate::ground_truth::disk_cache::prepare(&gts) {
+            let rel = p.strip_prefix(&layout.install_dir).unwrap_or(&p);
+            let first = rel.iter().next().and_then(|c| c.to_str());
+            reporter.message(first, &format!("warning: unreadable ground truth: {e}"));
+        }
+    }
     let mut out = Vec::new();
     for n in names {
         let c = counts.get(n).copied().unwrap_or(0);
