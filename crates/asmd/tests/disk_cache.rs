@@ -10,8 +10,19 @@ use asmd::GroundTruth;
 
 static TURN: Mutex<()> = Mutex::new(());
 
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
+/// This test's turn, a temporary folder and an empty cache in `folder/cache` with a
+/// large size bound.
+fn fresh() -> (
+    std::sync::MutexGuard<'static, ()>,
+    tempfile::TempDir,
+    PathBuf,
+) {
+    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    disk_cache::set_dir(Some(cache.clone()));
+    disk_cache::set_budget(1 << 30);
+    (turn, tmp, cache)
 }
 
 /// A ground truth with every kind of field, `n` notes.
@@ -68,11 +79,7 @@ fn entry_files(cache: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn first_load_parses_and_stores_later_loads_read_the_entry() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
+    let (_t, tmp, cache) = fresh();
     let (p, gt) = write(tmp.path(), "song-0.json.gz", &sample(50, 0.0));
 
     assert_eq!(disk_cache::load(&p).unwrap(), gt);
@@ -98,11 +105,7 @@ fn first_load_parses_and_stores_later_loads_read_the_entry() {
 
 #[test]
 fn an_edited_file_is_parsed_again_and_a_copy_shares_the_entry() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
+    let (_t, tmp, cache) = fresh();
     let (p, _) = write(tmp.path(), "a-0.json.gz", &sample(20, 0.0));
     disk_cache::load(&p).unwrap();
     let (_, edited) = write(tmp.path(), "a-0.json.gz", &sample(21, 0.5));
@@ -118,11 +121,7 @@ fn an_edited_file_is_parsed_again_and_a_copy_shares_the_entry() {
 
 #[test]
 fn a_damaged_entry_is_replaced_and_never_returned() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
+    let (_t, tmp, cache) = fresh();
     let (p, gt) = write(tmp.path(), "b-0.json.gz", &sample(40, 0.0));
     disk_cache::load(&p).unwrap();
     let entry = entry_files(&cache).remove(0);
@@ -141,10 +140,7 @@ fn a_damaged_entry_is_replaced_and_never_returned() {
 
 #[test]
 fn bad_ground_truth_is_the_same_error_and_stores_nothing() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
+    let (_t, tmp, cache) = fresh();
     let p = tmp.path().join("bad-0.json.gz");
     std::fs::write(&p, b"{\"score\": {\"onsets\": [0.5, oops]}}").unwrap();
     let ours = disk_cache::load(&p).unwrap_err();
@@ -158,8 +154,7 @@ fn bad_ground_truth_is_the_same_error_and_stores_nothing() {
 
 #[test]
 fn a_cache_that_cannot_be_written_is_skipped() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
+    let (_t, tmp, _) = fresh();
     // the cache folder would have to be inside a regular file
     let blocker = tmp.path().join("not-a-dir");
     std::fs::write(&blocker, b"x").unwrap();
@@ -178,10 +173,7 @@ fn a_cache_that_cannot_be_written_is_skipped() {
 
 #[test]
 fn the_size_bound_removes_the_oldest_entries() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
+    let (_t, tmp, cache) = fresh();
     let files: Vec<PathBuf> = (0..6)
         .map(|i| {
             write(
@@ -217,11 +209,7 @@ fn the_size_bound_removes_the_oldest_entries() {
 
 #[test]
 fn clear_empties_the_folder_and_threads_share_it() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
+    let (_t, tmp, cache) = fresh();
     let (files, gts): (Vec<PathBuf>, Vec<GroundTruth>) = (0..4)
         .map(|i| {
             write(
@@ -256,11 +244,7 @@ fn clear_empties_the_folder_and_threads_share_it() {
 
 #[test]
 fn files_asmd_writes_are_cached_as_they_are_written() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
+    let (_t, tmp, cache) = fresh();
     let p = tmp.path().join("w-0.json.gz");
     sample(30, 0.0).write_path(&p).unwrap();
     let entries = entry_files(&cache);
@@ -287,9 +271,7 @@ fn files_asmd_writes_are_cached_as_they_are_written() {
 
 #[test]
 fn ground_truth_from_an_archive_is_prepared_at_install() {
-    let _t = turn();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let (_t, tmp, cache) = fresh();
     // a ground-truth archive as the reference's: dataset folder, then files
     let src = tmp.path().join("src");
     let mut expected = Vec::new();
@@ -318,8 +300,6 @@ fn ground_truth_from_an_archive_is_prepared_at_install() {
     .unwrap();
     let install = tmp.path().join("install");
     std::fs::create_dir_all(install.join("Demo")).unwrap();
-    disk_cache::set_dir(Some(cache.clone()));
-    disk_cache::set_budget(1 << 30);
     let counts = asmd::install::gt_archive::extract(
         &archive,
         asmd::install::unpack::ArchiveFormat::TarGz,

@@ -31,7 +31,8 @@ impl GroundTruth {
     /// assert_eq!(asmd::GroundTruth::from_binary(&bin, "mem").unwrap(), gt);
     /// ```
     pub fn to_binary(&self) -> Vec<u8> {
-        let mut w = Vec::with_capacity(HEADER + self.binary_size_hint());
+        // about the encoded size (the columns dominate both)
+        let mut w = Vec::with_capacity(HEADER + super::cache::heap_size(self));
         w.extend_from_slice(MAGIC);
         w.extend_from_slice(&[0u8; 12]);
         for t in ScoreType::ALL {
@@ -167,24 +168,6 @@ impl GroundTruth {
             return Err(bad_at(&r, "trailing bytes"));
         }
         Ok(gt)
-    }
-
-    fn binary_size_hint(&self) -> usize {
-        let mut n = 64;
-        for t in ScoreType::ALL {
-            let g = self.group(t);
-            n += 48
-                + 8 * (g.onsets.len()
-                    + g.offsets.len()
-                    + g.pitches.len()
-                    + g.velocities.len()
-                    + g.beats.len());
-            n += g.notes.iter().map(|s| s.len() + 8).sum::<usize>();
-        }
-        for p in PedalType::ALL {
-            n += 17 + 16 * self.pedal(p).len();
-        }
-        n + 8 * self.f0.len() + self.missing.len() + self.extra.len() + 32
     }
 }
 

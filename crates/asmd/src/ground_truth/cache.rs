@@ -94,7 +94,7 @@ fn evict(c: &mut Cache, budget: usize) {
 }
 
 /// Approximate heap size of a parsed ground truth.
-fn size_of(gt: &GroundTruth) -> usize {
+pub(crate) fn heap_size(gt: &GroundTruth) -> usize {
     use super::{PedalType, ScoreType};
     let mut n = std::mem::size_of::<GroundTruth>();
     for t in ScoreType::ALL {
@@ -133,7 +133,7 @@ pub fn load(path: &Path) -> Result<Arc<GroundTruth>> {
     }
     // parse outside the lock, so threads load different files in parallel
     let gt = Arc::new(super::disk_cache::load(path)?);
-    let bytes = size_of(&gt);
+    let bytes = heap_size(&gt);
     if bytes <= budget / 4 {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
         if let Some(old) = c.entries.insert(
