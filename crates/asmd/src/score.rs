@@ -222,7 +222,15 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
                 list_or_none(&available_types(gts))
             ))
         })?;
-    let cols = (max_off / resolution).trunc().max(0.0) as usize + 1;
+    let cols = ((max_off / resolution).trunc().max(0.0) as usize).saturating_add(1);
+    // 2^32 cells are 32 GiB of doubles: beyond that the resolution is surely a mistake
+    if cols > (1 << 32) / 128 {
+        return Err(Error::argument(format!(
+            "a pianoroll of 128 x {cols} frames ({:.0} GiB) is too large: resolution {resolution} s \
+             for {max_off} s of notes",
+            128.0 * cols as f64 * 8.0 / (1u64 << 30) as f64
+        )));
+    }
     // The matrix (128 x cols doubles: 25 MB for 20 minutes at 0.05 s) is far larger than
     // the caches, so it is written once, row after row: the notes are bucketed by row
     // (keeping their order, so later notes still overwrite earlier ones), and each row is
@@ -266,11 +274,6 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
             });
         }
     }
-    if cols > u32::MAX as usize {
-        return Err(Error::argument(format!(
-            "a pianoroll of {cols} columns is too large (resolution {resolution} s)"
-        )));
-    }
     // stable counting sort by row
     let mut start = [0usize; 129];
     for s in &spans {
@@ -293,7 +296,12 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
         sorted[next[s.row as usize]] = *s;
         next[s.row as usize] += 1;
     }
-    let mut data: Vec<f64> = Vec::with_capacity(128 * cols);
+    let mut data: Vec<f64> = Vec::new();
+    data.try_reserve_exact(128 * cols).map_err(|_| {
+        Error::argument(format!(
+            "not enough memory for a pianoroll of 128 x {cols} frames (resolution {resolution} s)"
+        ))
+    })?;
     for r in 0..128 {
         let base = data.len();
         data.resize(base + cols, 0.0);
