@@ -50,7 +50,7 @@ use rayon::prelude::*;
 use crate::dataset::Dataset;
 use crate::definition::GT_TYPES;
 use crate::error::{ErrorKind, Result};
-use crate::ground_truth::{GroundTruth, PedalType, ScoreType};
+use crate::ground_truth::{disk_cache, PedalType, ScoreType};
 
 /// f0 frames: hop and half window (s), as SPEC §3 defines them.
 pub const F0_HOP: f64 = 0.01;
@@ -248,7 +248,8 @@ fn song_rows(d: &Dataset, i: usize, opts: &ExportOptions) -> Result<SongRows> {
     let mut duration: Option<f64> = None;
     for (k, rel) in paths.ground_truth.iter().enumerate() {
         let full = d.full_path(rel);
-        let gt = match GroundTruth::from_path(&full) {
+        // through the on-disk cache (not the in-memory one: an export reads each file once)
+        let gt = match disk_cache::load(&full) {
             Ok(gt) => gt,
             Err(e) if e.kind() == ErrorKind::NotFound && !opts.require_gt => {
                 present = false;
