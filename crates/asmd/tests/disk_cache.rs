@@ -186,6 +186,9 @@ fn the_size_bound_removes_the_oldest_entries() {
         .collect();
     let one = sample(200, 0.0).to_binary().len() as u64;
     disk_cache::set_budget(3 * one + one / 2);
+    // a foreign file, older than every entry: never evicted, never counted
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("model.bin"), vec![0u8; 10 * one as usize]).unwrap();
     for f in &files {
         disk_cache::load(f).unwrap();
         // distinct modification times even on coarse clocks
@@ -200,6 +203,7 @@ fn the_size_bound_removes_the_oldest_entries() {
         disk_cache::load(f).unwrap();
         entry_files(&cache) == before
     };
+    assert!(cache.join("model.bin").exists());
     assert!(key_of(&files[5]), "newest entry kept");
     assert!(
         !key_of(&files[0]),
@@ -233,9 +237,21 @@ fn clear_empties_the_folder_and_threads_share_it() {
     });
     assert_eq!(entry_files(&cache).len(), 4);
     // a leftover of an interrupted write is removed by clear too
-    std::fs::write(cache.join(".abc-1.bin.tmp999-0"), b"partial").unwrap();
+    std::fs::write(cache.join(".0123456789abcdef-1f.bin.tmp999-0"), b"partial").unwrap();
+    // files that are not entries are never touched
+    let foreign = ["model.bin", "abc-1.bin", ".x.bin.tmp1-0", "notes.txt"];
+    for f in foreign {
+        std::fs::write(cache.join(f), b"keep me").unwrap();
+    }
     assert_eq!(disk_cache::clear().unwrap(), 4);
-    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+    let mut left: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut want: Vec<String> = foreign.iter().map(|f| f.to_string()).collect();
+    want.sort();
+    assert_eq!(left, want);
     assert_eq!(disk_cache::info().unwrap().files, 0);
     // and it fills again
     assert_eq!(disk_cache::load(&files[0]).unwrap(), gts[0]);

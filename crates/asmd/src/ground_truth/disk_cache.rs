@@ -14,8 +14,11 @@
 //! ahead of use ([`prepare`]).
 //!
 //! Location: `$ASMD_CACHE_DIR/gt-v1`, else `$XDG_CACHE_HOME/asmd/gt-v1`, else
-//! `~/.cache/asmd/gt-v1`. `ASMD_GT_DISK_CACHE=0` turns it off; `ASMD_GT_DISK_CACHE_MB`
-//! bounds its size (default 4096 MiB; the oldest entries are removed beyond it).
+//! `~/.cache/asmd/gt-v1` (on Windows `%LOCALAPPDATA%\asmd\cache\gt-v1`).
+//! `ASMD_GT_DISK_CACHE=0` turns it off; `ASMD_GT_DISK_CACHE_MB` bounds its size (default
+//! 4096 MiB; the least recently used entries are removed beyond it). Only files named
+//! like entries are ever counted or removed, so a folder shared with other files is
+//! safe.
 //! `asmd cache info` and `asmd cache clear` show and empty it.
 //!
 //! ```
@@ -32,7 +35,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::GroundTruth;
@@ -50,7 +53,11 @@ struct State {
 }
 
 static STATE: OnceLock<Mutex<State>> = OnceLock::new();
-static WRITE_FAILED: AtomicBool = AtomicBool::new(false);
+/// Writes that failed in a row; at [`MAX_FAILED_WRITES`] this process stops trying (a
+/// read-only or full disk), a success starts the count again (a passing failure, such
+/// as another process clearing the folder mid-write).
+static FAILED_WRITES: AtomicU32 = AtomicU32::new(0);
+const MAX_FAILED_WRITES: u32 = 8;
 
 fn state() -> std::sync::MutexGuard<'static, State> {
     STATE
@@ -93,7 +100,8 @@ fn dir_from_env() -> Option<PathBuf> {
     };
     let root = nonempty("ASMD_CACHE_DIR")
         .or_else(|| nonempty("XDG_CACHE_HOME").map(|p| p.join("asmd")))
-        .or_else(|| nonempty("HOME").map(|p| p.join(".cache").join("asmd")))?;
+        .or_else(|| nonempty("HOME").map(|p| p.join(".cache").join("asmd")))
+        .or_else(|| nonempty("LOCALAPPDATA").map(|p| p.join("asmd").join("cache")))?;
     Some(root.join(FORMAT))
 }
 
@@ -108,7 +116,7 @@ pub fn set_dir(dir: Option<PathBuf>) {
     let mut s = state();
     s.dir = dir;
     s.total = None;
-    WRITE_FAILED.store(false, Ordering::Relaxed);
+    FAILED_WRITES.store(0, Ordering::Relaxed);
 }
 
 /// Bound the cache's size in bytes; the oldest entries go first.
@@ -165,7 +173,11 @@ pub fn clear() -> Result<usize> {
         for e in rd.flatten() {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with('.') && name.contains(".bin.tmp") {
+            let is_tmp = name
+                .strip_prefix('.')
+                .and_then(|n| n.split_once(".tmp"))
+                .is_some_and(|(entry, _)| is_entry_name(entry));
+            if is_tmp {
                 let _ = std::fs::remove_file(e.path());
             }
         }
@@ -186,7 +198,10 @@ fn entries(dir: &Path) -> Result<Vec<(PathBuf, u64, std::time::SystemTime)>> {
     for e in rd {
         let e = e.with_path(dir)?;
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "bin") {
+        if p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_entry_name)
+        {
             if let Ok(m) = e.metadata() {
                 let t = m.modified().unwrap_or(std::time::UNIX_EPOCH);
                 out.push((p, m.len(), t));
@@ -196,12 +211,38 @@ fn entries(dir: &Path) -> Result<Vec<(PathBuf, u64, std::time::SystemTime)>> {
     Ok(out)
 }
 
+/// Whether a file name is an entry's (`<16 hex digits>-<hex length>.bin`): anything
+/// else in the folder is never counted, evicted or removed.
+fn is_entry_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".bin") else {
+        return false;
+    };
+    let Some((hash, len)) = stem.split_once('-') else {
+        return false;
+    };
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit());
+    hash.len() == 16 && hex(hash) && hex(len)
+}
+
+/// The source of what decides an entry's content: the reader, the number conversion,
+/// the binary form and the types. Any change to them (even between two builds of one
+/// version) gives every entry a new name, so an entry is only ever read by the code
+/// that would have parsed it the same way.
+const PARSER_SOURCES: [&[u8]; 4] = [
+    include_bytes!("read.rs"),
+    include_bytes!("decimal.rs"),
+    include_bytes!("binary.rs"),
+    include_bytes!("mod.rs"),
+];
+
 fn seed() -> u64 {
     static SEED: OnceLock<u64> = OnceLock::new();
     *SEED.get_or_init(|| {
-        twox_hash::XxHash3_64::oneshot(
-            format!("asmd {} {FORMAT}", env!("CARGO_PKG_VERSION")).as_bytes(),
-        )
+        let mut all = format!("asmd {} {FORMAT}", env!("CARGO_PKG_VERSION")).into_bytes();
+        for src in PARSER_SOURCES {
+            all.extend_from_slice(src);
+        }
+        twox_hash::XxHash3_64::oneshot(&all)
     })
 }
 
@@ -301,16 +342,18 @@ pub fn prepare(paths: &[PathBuf]) -> Vec<(PathBuf, Error)> {
     }
 }
 
-/// Write an entry; failures only turn writing off for this process.
+/// Write an entry; a failure only costs the entry (and, repeated, writing for this
+/// process).
 fn store(dir: &Path, entry: &Path, gt: &GroundTruth) {
-    if WRITE_FAILED.load(Ordering::Relaxed) {
+    if FAILED_WRITES.load(Ordering::Relaxed) >= MAX_FAILED_WRITES {
         return;
     }
     let bin = gt.to_binary();
     if crate::files::write_atomically(entry, &bin).is_err() {
-        WRITE_FAILED.store(true, Ordering::Relaxed);
+        FAILED_WRITES.fetch_add(1, Ordering::Relaxed);
         return;
     }
+    FAILED_WRITES.store(0, Ordering::Relaxed);
     let mut s = state();
     if s.dir.as_deref() != Some(dir) {
         return;
