@@ -112,7 +112,7 @@ impl Definition {
                 format!("invalid JSON: {}", strip_position(&e.to_string())),
             )
         })?;
-        parse_definition(&value, origin)
+        parse_definition(value, origin)
     }
 
     /// Read and validate a definition file.
@@ -241,73 +241,85 @@ fn strip_position(msg: &str) -> String {
 
 // ---------------------------------------------------------------------------------
 // Validating parser over a JSON value: every accessor knows its JSON path.
+//
+// The value is consumed (its strings move into the definition, nothing is copied), and
+// the JSON path of each place is a closure, formatted only when there is an error: the
+// official collection's 1,787 songs parse without building a single path.
+
+/// A JSON path, made on demand.
+type Loc<'a> = &'a dyn Fn() -> String;
 
 struct Ctx<'a> {
     origin: &'a Path,
 }
 
 impl Ctx<'_> {
-    fn err(&self, path: &str, problem: impl Into<String>) -> Error {
-        Error::format(self.origin, path.to_string(), problem)
+    fn err(&self, path: Loc, problem: impl Into<String>) -> Error {
+        Error::format(self.origin, path(), problem)
     }
 
-    fn object<'v>(&self, v: &'v Value, path: &str) -> Result<&'v Map<String, Value>> {
-        v.as_object()
-            .ok_or_else(|| self.err(path, format!("expected an object, found {}", kind(v))))
+    fn object(&self, v: Value, path: Loc) -> Result<Map<String, Value>> {
+        match v {
+            Value::Object(o) => Ok(o),
+            other => Err(self.err(path, format!("expected an object, found {}", kind(&other)))),
+        }
     }
 
-    fn field<'v>(&self, obj: &'v Map<String, Value>, key: &str, path: &str) -> Result<&'v Value> {
-        obj.get(key)
+    /// Take a required key out of `obj` (at `path`); the keys left are the extra ones,
+    /// in their order.
+    fn take(&self, obj: &mut Map<String, Value>, key: &str, path: Loc) -> Result<Value> {
+        obj.shift_remove(key)
             .ok_or_else(|| self.err(path, format!("missing required key `{key}`")))
     }
 
-    fn string(&self, v: &Value, path: &str) -> Result<String> {
-        v.as_str()
-            .map(str::to_string)
-            .ok_or_else(|| self.err(path, format!("expected a string, found {}", kind(v))))
+    fn string(&self, v: Value, path: Loc) -> Result<String> {
+        match v {
+            Value::String(s) => Ok(s),
+            other => Err(self.err(path, format!("expected a string, found {}", kind(&other)))),
+        }
     }
 
-    fn boolean(&self, v: &Value, path: &str) -> Result<bool> {
+    fn boolean(&self, v: &Value, path: Loc) -> Result<bool> {
         v.as_bool()
             .ok_or_else(|| self.err(path, format!("expected true or false, found {}", kind(v))))
     }
 
     /// A list of strings; `"unknown"` means an empty list.
-    fn strings(&self, v: &Value, path: &str) -> Result<Vec<String>> {
+    fn strings(&self, v: Value, path: Loc) -> Result<Vec<String>> {
         match v {
             Value::String(s) if s == "unknown" => Ok(Vec::new()),
             Value::Array(a) => a
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, x)| self.string(x, &format!("{path}[{i}]")))
+                .map(|(i, x)| self.string(x, &|| format!("{}[{i}]", path())))
                 .collect(),
-            _ => Err(self.err(
+            other => Err(self.err(
                 path,
-                format!("expected a list of strings, found {}", kind(v)),
+                format!("expected a list of strings, found {}", kind(&other)),
             )),
         }
     }
 
     /// `{"path": [...]}` (or `"unknown"` -> None).
-    fn path_list(&self, v: &Value, path: &str) -> Result<Option<Vec<String>>> {
+    fn path_list(&self, v: Value, path: Loc) -> Result<Option<Vec<String>>> {
         if v.as_str() == Some("unknown") {
             return Ok(None);
         }
-        let o = self.object(v, path)?;
-        let p = self.field(o, "path", path)?;
-        self.strings(p, &format!("{path}.path")).map(Some)
+        let mut o = self.object(v, path)?;
+        let p = self.take(&mut o, "path", path)?;
+        self.strings(p, &|| format!("{}.path", path())).map(Some)
     }
 
-    fn format_of(&self, obj: &Map<String, Value>, key: &str) -> Result<String> {
-        match obj.get(key) {
+    fn format_of(&self, obj: &mut Map<String, Value>, key: &str) -> Result<String> {
+        match obj.shift_remove(key) {
             None => Ok("unknown".into()),
-            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::String(s)) => Ok(s),
             Some(v) => {
-                let path = format!("$.{key}");
-                let o = self.object(v, &path)?;
-                match o.get("format") {
+                let path = || format!("$.{key}");
+                let mut o = self.object(v, &path)?;
+                match o.shift_remove("format") {
                     None => Ok("unknown".into()),
-                    Some(f) => self.string(f, &format!("{path}.format")),
+                    Some(f) => self.string(f, &|| format!("{}.format", path())),
                 }
             }
         }
@@ -325,68 +337,52 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-const DEF_KEYS: [&str; 9] = [
-    "name",
-    "ensemble",
-    "groups",
-    "instruments",
-    "sources",
-    "recording",
-    "ground_truth",
-    "install",
-    "songs",
-];
-const SONG_KEYS: [&str; 7] = [
-    "title",
-    "composer",
-    "instruments",
-    "recording",
-    "sources",
-    "ground_truth",
-    "groups",
-];
-const INSTALL_KEYS: [&str; 5] = ["url", "unpack", "login", "post-process", "conversion"];
+/// A fixed JSON path.
+fn at(path: &'static str) -> impl Fn() -> String {
+    move || path.to_string()
+}
 
-fn parse_definition(v: &Value, origin: &Path) -> Result<Definition> {
+fn parse_definition(v: Value, origin: &Path) -> Result<Definition> {
     let c = Ctx { origin };
-    let o = c.object(v, "$")?;
-    let name = c.string(c.field(o, "name", "$")?, "$.name")?;
+    let root = at("$");
+    let mut o = c.object(v, &root)?;
+    let name = c.string(c.take(&mut o, "name", &root)?, &at("$.name"))?;
     if name.is_empty() || name.contains('/') || name.contains('\\') || name == ".." || name == "." {
-        return Err(c.err("$.name", format!("`{name}` is not usable as a folder name")));
+        return Err(c.err(
+            &at("$.name"),
+            format!("`{name}` is not usable as a folder name"),
+        ));
     }
-    let ensemble = match c.field(o, "ensemble", "$")? {
+    let ensemble = match c.take(&mut o, "ensemble", &root)? {
         Value::String(s) if s == "unknown" => None,
-        other => Some(c.boolean(other, "$.ensemble")?),
+        other => Some(c.boolean(&other, &at("$.ensemble"))?),
     };
-    let groups = match o.get("groups") {
-        Some(g) => c.strings(g, "$.groups")?,
+    let groups = match o.shift_remove("groups") {
+        Some(g) => c.strings(g, &at("$.groups"))?,
         None => vec!["all".to_string()],
     };
-    let instruments = c.strings(c.field(o, "instruments", "$")?, "$.instruments")?;
-    let sources_format = c.format_of(o, "sources")?;
-    let recording_format = c.format_of(o, "recording")?;
-    let ground_truth = parse_gt_levels(&c, c.field(o, "ground_truth", "$")?)?;
-    let install = match o.get("install") {
+    let instruments = c.strings(c.take(&mut o, "instruments", &root)?, &at("$.instruments"))?;
+    let sources_format = c.format_of(&mut o, "sources")?;
+    let recording_format = c.format_of(&mut o, "recording")?;
+    let gt = c.take(&mut o, "ground_truth", &root)?;
+    let ground_truth = parse_gt_levels(&c, gt)?;
+    let install = match o.shift_remove("install") {
         Some(i) => parse_install(&c, i)?,
         None => Install::default(),
     };
-    let songs_v = c.field(o, "songs", "$")?;
-    let songs_a = songs_v.as_array().ok_or_else(|| {
-        c.err(
-            "$.songs",
-            format!("expected a list of songs, found {}", kind(songs_v)),
-        )
-    })?;
-    let songs = songs_a
-        .iter()
-        .enumerate()
-        .map(|(i, s)| parse_song(&c, s, &format!("$.songs[{i}]")))
-        .collect::<Result<Vec<_>>>()?;
-    let extra = o
-        .iter()
-        .filter(|(k, _)| !DEF_KEYS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let songs = match c.take(&mut o, "songs", &root)? {
+        Value::Array(a) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| parse_song(&c, s, i))
+            .collect::<Result<Vec<_>>>()?,
+        other => {
+            return Err(c.err(
+                &at("$.songs"),
+                format!("expected a list of songs, found {}", kind(&other)),
+            ))
+        }
+    };
     Ok(Definition {
         name,
         ensemble,
@@ -397,20 +393,20 @@ fn parse_definition(v: &Value, origin: &Path) -> Result<Definition> {
         ground_truth,
         install,
         songs,
-        extra,
+        extra: o,
         origin: origin.to_path_buf(),
     })
 }
 
-fn parse_gt_levels(c: &Ctx, v: &Value) -> Result<IndexMap<String, IndexMap<String, u8>>> {
-    let o = c.object(v, "$.ground_truth")?;
-    let mut out = IndexMap::new();
+fn parse_gt_levels(c: &Ctx, v: Value) -> Result<IndexMap<String, IndexMap<String, u8>>> {
+    let o = c.object(v, &at("$.ground_truth"))?;
+    let mut out = IndexMap::with_capacity(o.len());
     for (group, types) in o {
-        let gpath = format!("$.ground_truth.{group}");
+        let gpath = || format!("$.ground_truth.{group}");
         let t = c.object(types, &gpath)?;
-        let mut levels = IndexMap::new();
+        let mut levels = IndexMap::with_capacity(t.len());
         for (ty, level) in t {
-            let tpath = format!("{gpath}.{ty}");
+            let tpath = || format!("{}.{ty}", gpath());
             if !GT_TYPES.contains(&ty.as_str()) {
                 return Err(c.err(
                     &tpath,
@@ -424,55 +420,57 @@ fn parse_gt_levels(c: &Ctx, v: &Value) -> Result<IndexMap<String, IndexMap<Strin
                 Some(l) if l <= 2 => l as u8,
                 _ => return Err(c.err(&tpath, format!("level must be 0, 1 or 2, found {level}"))),
             };
-            levels.insert(ty.clone(), l);
+            levels.insert(ty, l);
         }
-        out.insert(group.clone(), levels);
+        out.insert(group, levels);
     }
     Ok(out)
 }
 
-fn parse_install(c: &Ctx, v: &Value) -> Result<Install> {
-    let o = c.object(v, "$.install")?;
-    let url = match o.get("url") {
+fn parse_install(c: &Ctx, v: Value) -> Result<Install> {
+    let mut o = c.object(v, &at("$.install"))?;
+    let url = match o.shift_remove("url") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s == "unknown" || s.is_empty() => None,
-        Some(u) => Some(c.string(u, "$.install.url")?),
+        Some(u) => Some(c.string(u, &at("$.install.url"))?),
     };
-    let unpack = match o.get("unpack") {
+    let unpack = match o.shift_remove("unpack") {
         None => false,
-        Some(u) => c.boolean(u, "$.install.unpack")?,
+        Some(u) => c.boolean(&u, &at("$.install.unpack"))?,
     };
-    let login = match o.get("login") {
+    let login = match o.shift_remove("login") {
         None => false,
-        Some(u) => c.boolean(u, "$.install.login")?,
+        Some(u) => c.boolean(&u, &at("$.install.login"))?,
     };
-    let post_process = match o.get("post-process") {
+    let post_process = match o.shift_remove("post-process") {
         None => Vec::new(),
-        Some(p) => c.strings(p, "$.install.post-process")?,
+        Some(p) => c.strings(p, &at("$.install.post-process"))?,
     };
     let mut conversion = Vec::new();
-    match o.get("conversion") {
+    match o.shift_remove("conversion") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == "unknown" => {}
         Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                let p = format!("$.install.conversion[{i}]");
+            for (i, item) in items.into_iter().enumerate() {
+                let p = || format!("$.install.conversion[{i}]");
                 let (name, kwargs) = match item {
                     Value::Array(pair) if !pair.is_empty() && pair.len() <= 2 => {
-                        let name = c.string(&pair[0], &format!("{p}[0]"))?;
-                        let kw = match pair.get(1) {
+                        let mut pair = pair.into_iter();
+                        let first = pair.next().unwrap_or(Value::Null);
+                        let name = c.string(first, &|| format!("{}[0]", p()))?;
+                        let kw = match pair.next() {
                             None => Map::new(),
-                            Some(k) => c.object(k, &format!("{p}[1]"))?.clone(),
+                            Some(k) => c.object(k, &|| format!("{}[1]", p()))?,
                         };
                         (name, kw)
                     }
-                    Value::String(name) => (name.clone(), Map::new()),
+                    Value::String(name) => (name, Map::new()),
                     other => {
                         return Err(c.err(
                             &p,
                             format!(
                                 "expected [converter_name, {{arguments}}], found {}",
-                                kind(other)
+                                kind(&other)
                             ),
                         ))
                     }
@@ -482,57 +480,48 @@ fn parse_install(c: &Ctx, v: &Value) -> Result<Install> {
         }
         Some(other) => {
             return Err(c.err(
-                "$.install.conversion",
+                &at("$.install.conversion"),
                 format!(
                     "expected a list of [converter_name, {{arguments}}], found {}",
-                    kind(other)
+                    kind(&other)
                 ),
             ))
         }
     }
-    let extra = o
-        .iter()
-        .filter(|(k, _)| !INSTALL_KEYS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     Ok(Install {
         url,
         unpack,
         login,
         post_process,
         conversion,
-        extra,
+        extra: o,
     })
 }
 
-fn parse_song(c: &Ctx, v: &Value, path: &str) -> Result<Song> {
-    let o = c.object(v, path)?;
-    let title = c.string(c.field(o, "title", path)?, &format!("{path}.title"))?;
-    let composer = match o.get("composer") {
+fn parse_song(c: &Ctx, v: Value, index: usize) -> Result<Song> {
+    let path = || format!("$.songs[{index}]");
+    let sub = |key: &'static str| move || format!("$.songs[{index}].{key}");
+    let mut o = c.object(v, &path)?;
+    let title = c.string(c.take(&mut o, "title", &path)?, &sub("title"))?;
+    let composer = match o.shift_remove("composer") {
         None => "unknown".to_string(),
-        Some(x) => c.string(x, &format!("{path}.composer"))?,
+        Some(x) => c.string(x, &sub("composer"))?,
     };
-    let instruments = c.strings(
-        c.field(o, "instruments", path)?,
-        &format!("{path}.instruments"),
-    )?;
+    let instruments = c.strings(c.take(&mut o, "instruments", &path)?, &sub("instruments"))?;
     let recording = c
-        .path_list(c.field(o, "recording", path)?, &format!("{path}.recording"))?
+        .path_list(c.take(&mut o, "recording", &path)?, &sub("recording"))?
         .unwrap_or_default();
-    let sources = match o.get("sources") {
+    let sources = match o.shift_remove("sources") {
         None => None,
-        Some(s) => c.path_list(s, &format!("{path}.sources"))?,
+        Some(s) => c.path_list(s, &sub("sources"))?,
     };
-    let ground_truth = c.strings(
-        c.field(o, "ground_truth", path)?,
-        &format!("{path}.ground_truth"),
-    )?;
-    let groups = c.strings(c.field(o, "groups", path)?, &format!("{path}.groups"))?;
+    let ground_truth = c.strings(c.take(&mut o, "ground_truth", &path)?, &sub("ground_truth"))?;
+    let groups = c.strings(c.take(&mut o, "groups", &path)?, &sub("groups"))?;
 
     let n = instruments.len();
     if n > 0 && ground_truth.len() != n && ground_truth.len() != 1 {
         return Err(c.err(
-            &format!("{path}.ground_truth"),
+            &sub("ground_truth"),
             format!(
                 "{} ground-truth paths for {} instruments (expected one per instrument, or one for all)",
                 ground_truth.len(),
@@ -543,16 +532,11 @@ fn parse_song(c: &Ctx, v: &Value, path: &str) -> Result<Song> {
     if let Some(src) = &sources {
         if n > 0 && src.len() != n {
             return Err(c.err(
-                &format!("{path}.sources.path"),
+                &sub("sources.path"),
                 format!("{} source paths for {} instruments", src.len(), n),
             ));
         }
     }
-    let extra = o
-        .iter()
-        .filter(|(k, _)| !SONG_KEYS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     Ok(Song {
         title,
         composer,
@@ -561,7 +545,7 @@ fn parse_song(c: &Ctx, v: &Value, path: &str) -> Result<Song> {
         sources,
         ground_truth,
         groups,
-        extra,
+        extra: o,
     })
 }
 
