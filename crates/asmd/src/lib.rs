@@ -36,6 +36,7 @@ pub mod parallel;
 pub mod plot;
 pub mod progress;
 pub mod score;
+mod scratch;
 pub mod utils;
 
 pub use dataset::{Dataset, FilterOptions, InstrumentMatch, ItemPaths};

@@ -52,7 +52,7 @@ pub struct ItemPaths {
 /// A collection of definitions shared by datasets built from it.
 #[derive(Debug)]
 pub struct Collection {
-    definitions: Vec<Definition>,
+    definitions: Arc<Vec<Definition>>,
     fingerprint: u64,
     official: bool,
 }
@@ -60,6 +60,11 @@ pub struct Collection {
 impl Collection {
     /// Wrap definitions; fails if two share a name.
     pub fn new(definitions: Vec<Definition>) -> Result<Collection> {
+        Collection::shared(Arc::new(definitions))
+    }
+
+    /// Wrap shared definitions (not copied); fails if two share a name.
+    fn shared(definitions: Arc<Vec<Definition>>) -> Result<Collection> {
         for (i, d) in definitions.iter().enumerate() {
             if let Some(other) = definitions[..i].iter().find(|o| o.name == d.name) {
                 return Err(Error::format(
@@ -87,7 +92,7 @@ impl Collection {
         if let Some(c) = CELL.get() {
             return Ok(c.clone());
         }
-        let mut c = Collection::new((*definition::official()?).clone())?;
+        let mut c = Collection::shared(definition::official()?)?;
         c.official = true;
         Ok(CELL.get_or_init(|| Arc::new(c)).clone())
     }

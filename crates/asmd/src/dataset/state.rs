@@ -128,7 +128,7 @@ impl Dataset {
             || song_included.len() != n
             || song_included
                 .iter()
-                .zip(&collection.definitions)
+                .zip(collection.definitions.iter())
                 .any(|(s, d)| s.len() != d.songs.len())
         {
             return Err(bad("inclusion flags do not match the definitions"));

@@ -258,7 +258,7 @@ pub fn load(path: &Path) -> Result<GroundTruth> {
     let Some(dir) = dir() else {
         return GroundTruth::from_path(path);
     };
-    let raw = std::fs::read(path).with_path(path)?;
+    let raw = super::read::read_file(path)?;
     let entry = dir.join(key(&raw));
     if let Some(gt) = read_entry(&entry) {
         return Ok(gt);
@@ -275,7 +275,8 @@ fn read_entry(entry: &Path) -> Option<GroundTruth> {
     use std::io::Read;
     let mut f = std::fs::File::open(entry).ok()?;
     let meta = f.metadata().ok()?;
-    let mut bin = Vec::with_capacity(meta.len() as usize);
+    let mut bin = crate::scratch::Scratch::new();
+    bin.reserve(meta.len() as usize);
     f.read_to_end(&mut bin).ok()?;
     match GroundTruth::from_binary(&bin, entry) {
         Ok(gt) => {

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::{decimal, GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
+use crate::scratch::Scratch;
 
 impl GroundTruth {
     /// Read a `.json.gz` ground-truth file (plain JSON is accepted too).
@@ -27,13 +28,17 @@ impl GroundTruth {
     /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<GroundTruth> {
         let path = path.as_ref();
-        let raw = std::fs::read(path).with_path(path)?;
+        let raw = read_file(path)?;
         GroundTruth::from_raw(&raw, path)
     }
 
     /// Parse the bytes of a ground-truth file (gzip or plain JSON) read from `path`.
     pub(crate) fn from_raw(raw: &[u8], path: &Path) -> Result<GroundTruth> {
-        let json = gunzip_if_needed(raw, path)?;
+        if !is_gzip(raw) {
+            return GroundTruth::from_json_slice(raw, path);
+        }
+        let mut json = Scratch::new();
+        gunzip_into(raw, path, &mut json)?;
         GroundTruth::from_json_slice(&json, path)
     }
 
@@ -55,11 +60,25 @@ impl GroundTruth {
     }
 }
 
-/// Decompress gzip data (all members); data that is not gzip is returned unchanged.
-pub(crate) fn gunzip_if_needed(raw: &[u8], path: &Path) -> Result<Vec<u8>> {
-    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
-        return Ok(raw.to_vec());
+/// Read a whole file into a reused buffer (see [`Scratch`]).
+pub(crate) fn read_file(path: &Path) -> Result<Scratch> {
+    use std::io::Read;
+    let mut buf = Scratch::new();
+    let mut f = std::fs::File::open(path).with_path(path)?;
+    if let Ok(m) = f.metadata() {
+        buf.reserve(m.len() as usize);
     }
+    f.read_to_end(&mut buf).with_path(path)?;
+    Ok(buf)
+}
+
+fn is_gzip(raw: &[u8]) -> bool {
+    raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b
+}
+
+/// Decompress gzip data (all members) into `out` (cleared first).
+pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<()> {
+    out.clear();
     let bad = |e: String| Error::format(path, "gzip stream", format!("cannot decompress: {e}"));
     if raw.len() < 18 {
         return Err(bad("truncated gzip file".into()));
@@ -68,21 +87,22 @@ pub(crate) fn gunzip_if_needed(raw: &[u8], path: &Path) -> Result<Vec<u8>> {
     let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
     // one-shot libdeflate when the trailer's size is plausible (single member < 4 GiB)
     if isize > 0 && isize < (1 << 30) {
-        let mut out = vec![0u8; isize];
+        out.resize(isize, 0);
         let mut d = libdeflater::Decompressor::new();
-        if let Ok(n) = d.gzip_decompress(raw, &mut out) {
+        if let Ok(n) = d.gzip_decompress(raw, out) {
             if n == isize {
-                return Ok(out);
+                return Ok(());
             }
         }
+        out.clear();
     }
     // multi-member or unusual files: streaming decoder (it also reports the error)
     use std::io::Read;
-    let mut out = Vec::with_capacity(isize.min(1 << 30));
+    out.reserve(isize.min(1 << 30));
     flate2::read::MultiGzDecoder::new(raw)
-        .read_to_end(&mut out)
+        .read_to_end(out)
         .map_err(|e| bad(e.to_string()))?;
-    Ok(out)
+    Ok(())
 }
 
 /// Whether `rest` starts with the separator `sep` (non-empty) followed by a byte that
@@ -690,23 +710,35 @@ mod tests {
     fn gzip_one_shot_multi_member_and_errors() {
         use std::io::Write;
         let p = Path::new("x.json.gz");
-        assert_eq!(gunzip_if_needed(b"{}", p).unwrap(), b"{}");
+        let gunzip = |raw: &[u8]| {
+            let mut out = b"stale".to_vec();
+            gunzip_into(raw, p, &mut out).map(|_| out)
+        };
+        assert!(!is_gzip(b"{}"));
         let gz = |data: &[u8]| {
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             e.write_all(data).unwrap();
             e.finish().unwrap()
         };
-        assert_eq!(
-            gunzip_if_needed(&gz(b"{\"f0\": []}"), p).unwrap(),
-            b"{\"f0\": []}"
-        );
+        assert!(is_gzip(&gz(b"{}")));
+        assert_eq!(gunzip(&gz(b"{\"f0\": []}")).unwrap(), b"{\"f0\": []}");
         let mut two = gz(b"{\"f0\": ");
         two.extend(gz(b"[1]}"));
-        assert_eq!(gunzip_if_needed(&two, p).unwrap(), b"{\"f0\": [1]}");
-        let err = gunzip_if_needed(&[0x1f, 0x8b, 8, 0, 1, 2, 3], p).unwrap_err();
+        assert_eq!(gunzip(&two).unwrap(), b"{\"f0\": [1]}");
+        let err = gunzip(&[0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap_err();
         assert!(err.to_string().contains("cannot decompress"));
         let mut trunc = gz(&[b'x'; 1000]);
         trunc.truncate(trunc.len() - 10);
-        assert!(gunzip_if_needed(&trunc, p).is_err());
+        assert!(gunzip(&trunc).is_err());
+        // plain JSON and gzip files read alike
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.json");
+        std::fs::write(&plain, b"{\"f0\": [1.5]}").unwrap();
+        let zipped = dir.path().join("a.json.gz");
+        std::fs::write(&zipped, gz(b"{\"f0\": [1.5]}")).unwrap();
+        assert_eq!(
+            GroundTruth::from_path(&plain).unwrap(),
+            GroundTruth::from_path(&zipped).unwrap()
+        );
     }
 }

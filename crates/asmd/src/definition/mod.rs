@@ -23,6 +23,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
+mod songs;
+
 /// Annotation types a definition may declare in `ground_truth`.
 pub const GT_TYPES: [&str; 9] = [
     "misaligned",
@@ -105,6 +107,11 @@ impl Definition {
     /// Parse and validate a definition from JSON text; `origin` names it in errors.
     pub fn from_json_str(text: &str, origin: impl AsRef<Path>) -> Result<Definition> {
         let origin = origin.as_ref();
+        // the fast way (songs read straight into their fields); whatever it does not
+        // take, the validating parser reads and names the problem of
+        if let Some(d) = songs::read(text, origin) {
+            return Ok(d);
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::format(
                 origin,
@@ -517,27 +524,7 @@ fn parse_song(c: &Ctx, v: Value, index: usize) -> Result<Song> {
     };
     let ground_truth = c.strings(c.take(&mut o, "ground_truth", &path)?, &sub("ground_truth"))?;
     let groups = c.strings(c.take(&mut o, "groups", &path)?, &sub("groups"))?;
-
-    let n = instruments.len();
-    if n > 0 && ground_truth.len() != n && ground_truth.len() != 1 {
-        return Err(c.err(
-            &sub("ground_truth"),
-            format!(
-                "{} ground-truth paths for {} instruments (expected one per instrument, or one for all)",
-                ground_truth.len(),
-                n
-            ),
-        ));
-    }
-    if let Some(src) = &sources {
-        if n > 0 && src.len() != n {
-            return Err(c.err(
-                &sub("sources.path"),
-                format!("{} source paths for {} instruments", src.len(), n),
-            ));
-        }
-    }
-    Ok(Song {
+    let song = Song {
         title,
         composer,
         instruments,
@@ -546,7 +533,33 @@ fn parse_song(c: &Ctx, v: Value, index: usize) -> Result<Song> {
         ground_truth,
         groups,
         extra: o,
-    })
+    };
+    check_song(c, &song, index)?;
+    Ok(song)
+}
+
+/// The rules across a song's fields: one ground-truth path per instrument (or one for
+/// all), one source per instrument.
+fn check_song(c: &Ctx, song: &Song, index: usize) -> Result<()> {
+    let n = song.instruments.len();
+    let gts = song.ground_truth.len();
+    if n > 0 && gts != n && gts != 1 {
+        return Err(c.err(
+            &|| format!("$.songs[{index}].ground_truth"),
+            format!(
+                "{gts} ground-truth paths for {n} instruments (expected one per instrument, or one for all)"
+            ),
+        ));
+    }
+    if let Some(src) = &song.sources {
+        if n > 0 && src.len() != n {
+            return Err(c.err(
+                &|| format!("$.songs[{index}].sources.path"),
+                format!("{} source paths for {} instruments", src.len(), n),
+            ));
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------
@@ -594,28 +607,28 @@ pub fn load_dir(dir: impl AsRef<Path>, on_invalid: OnInvalid) -> Result<Vec<Defi
 const OFFICIAL: [(&str, &str); 7] = [
     (
         "Bach10.json",
-        include_str!("../../../definitions/Bach10.json"),
+        include_str!("../../../../definitions/Bach10.json"),
     ),
     (
         "Maestro.json",
-        include_str!("../../../definitions/Maestro.json"),
+        include_str!("../../../../definitions/Maestro.json"),
     ),
     (
         "MusicNet.json",
-        include_str!("../../../definitions/MusicNet.json"),
+        include_str!("../../../../definitions/MusicNet.json"),
     ),
     (
         "PHENICX.json",
-        include_str!("../../../definitions/PHENICX.json"),
+        include_str!("../../../../definitions/PHENICX.json"),
     ),
-    ("SMD.json", include_str!("../../../definitions/SMD.json")),
+    ("SMD.json", include_str!("../../../../definitions/SMD.json")),
     (
         "traditional_flute.json",
-        include_str!("../../../definitions/traditional_flute.json"),
+        include_str!("../../../../definitions/traditional_flute.json"),
     ),
     (
         "vienna_corpus.json",
-        include_str!("../../../definitions/vienna_corpus.json"),
+        include_str!("../../../../definitions/vienna_corpus.json"),
     ),
 ];
 
@@ -690,6 +703,87 @@ mod tests {
         assert_eq!(e.file().unwrap(), Path::new("defs/demo.json"));
         assert_eq!(e.location().unwrap(), loc, "{e}");
         assert!(e.message().contains(words), "{e}");
+    }
+
+    /// The validating parser alone (without the fast reader).
+    fn validating(text: &str) -> Result<Definition> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        parse_definition(v, Path::new("defs/demo.json"))
+    }
+
+    #[test]
+    fn the_fast_reader_builds_what_the_validating_parser_builds() {
+        for (name, text) in official_files() {
+            let fast = songs::read(text, Path::new(name)).expect("the fast way takes it");
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                fast,
+                parse_definition(v, Path::new(name)).unwrap(),
+                "{name}"
+            );
+        }
+        use serde_json::json;
+        let edits: Vec<(&str, Option<Value>)> = vec![
+            ("title", Some(json!(5))),
+            ("title", Some(json!(null))),
+            ("title", None),
+            ("composer", Some(json!(null))),
+            ("composer", None),
+            ("instruments", Some(json!("unknown"))),
+            ("instruments", Some(json!("piano"))),
+            ("instruments", Some(json!(["piano", 4]))),
+            ("instruments", Some(json!(["violin", "cello"]))),
+            ("recording", Some(json!("unknown"))),
+            ("recording", Some(json!({"path": "unknown"}))),
+            ("recording", Some(json!({"paths": []}))),
+            (
+                "recording",
+                Some(json!({"path": ["a.wav"], "format": "wav"})),
+            ),
+            ("recording", Some(json!(["a.wav"]))),
+            ("recording", None),
+            ("sources", Some(json!("unknown"))),
+            ("sources", Some(json!(null))),
+            ("sources", Some(json!({"path": ["a.wav"]}))),
+            ("sources", Some(json!({"path": ["a.wav", "b.wav"]}))),
+            ("ground_truth", Some(json!([]))),
+            ("ground_truth", Some(json!(["a-0.json.gz", "a-1.json.gz"]))),
+            ("ground_truth", Some(json!("unknown"))),
+            ("groups", Some(json!("unknown"))),
+            ("groups", Some(json!("all"))),
+            ("year", Some(json!(1720))),
+            ("notes", Some(json!({"a": [1, 2.5, null, "x"]}))),
+        ];
+        for (key, value) in edits {
+            let mut v = minimal();
+            let song = v["songs"][0].as_object_mut().unwrap();
+            match &value {
+                Some(x) => {
+                    song.insert(key.into(), x.clone());
+                }
+                None => {
+                    song.remove(key);
+                }
+            }
+            let text = v.to_string();
+            let fast = songs::read(&text, Path::new("defs/demo.json"));
+            match (fast, validating(&text)) {
+                (Some(f), Ok(d)) => assert_eq!(f, d, "{key}: {value:?}"),
+                (None, Err(_)) => {}
+                (f, d) => panic!("{key}: {value:?}: fast {f:?}, validating {d:?}"),
+            }
+        }
+        // duplicate keys: the last value wins in both, at the first one's place
+        let text = r#"{"name": "d", "ensemble": false, "instruments": ["piano"],
+            "ground_truth": {"all": {"score": 1}}, "x": 1, "songs": [],
+            "songs": [{"title": "a", "title": "b", "z": 1, "instruments": ["piano"],
+                       "recording": {"path": ["a.wav"]}, "ground_truth": ["a-0.json.gz"],
+                       "y": 2, "z": 3, "groups": ["all"]}], "x": 2}"#;
+        let fast = songs::read(text, Path::new("defs/demo.json")).unwrap();
+        assert_eq!(fast, validating(text).unwrap());
+        assert_eq!(fast.songs[0].title, "b");
+        assert_eq!(fast.songs[0].extra.keys().collect::<Vec<_>>(), ["z", "y"]);
+        assert_eq!(fast.extra["x"], 2);
     }
 
     #[test]
