@@ -319,7 +319,8 @@ pub fn remember(raw: &[u8], json: &[u8]) {
 
 /// Parse ground-truth files into the cache ahead of their first use (in parallel);
 /// returns the files that could not be read, with their errors. Files already cached
-/// cost a read and a hash each.
+/// cost a read and a hash each (their entries are not read: [`load`] checks them).
+/// With the cache off nothing is done.
 ///
 /// ```
 /// use asmd::ground_truth::disk_cache;
@@ -335,7 +336,20 @@ pub fn remember(raw: &[u8], json: &[u8]) {
 /// ```
 pub fn prepare(paths: &[PathBuf]) -> Vec<(PathBuf, Error)> {
     use rayon::prelude::*;
-    let one = |p: &PathBuf| load(p).err().map(|e| (p.clone(), e));
+    let Some(dir) = dir() else {
+        return Vec::new();
+    };
+    let one = |p: &PathBuf| {
+        let parse = || -> Result<()> {
+            let raw = super::read::read_file(p)?;
+            let entry = dir.join(key(&raw));
+            if !entry.exists() {
+                store(&dir, &entry, &GroundTruth::from_raw(&raw, p)?);
+            }
+            Ok(())
+        };
+        parse().err().map(|e| (p.clone(), e))
+    };
     if crate::parallel::enabled() {
         paths.par_iter().filter_map(one).collect()
     } else {

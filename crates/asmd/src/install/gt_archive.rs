@@ -158,12 +158,10 @@ pub(crate) fn extract_with(
         .filter(|w| w.path.ends_with(".json.gz"))
         .map(|w| layout.install_dir.join(&w.path))
         .collect();
-    if crate::ground_truth::disk_cache::dir().is_some() {
-        for (p, e) in crate::ground_truth::disk_cache::prepare(&gts) {
-            let rel = p.strip_prefix(&layout.install_dir).unwrap_or(&p);
-            let first = rel.iter().next().and_then(|c| c.to_str());
-            reporter.message(first, &format!("warning: unreadable ground truth: {e}"));
-        }
+    for (p, e) in crate::ground_truth::disk_cache::prepare(&gts) {
+        let rel = p.strip_prefix(&layout.install_dir).unwrap_or(&p);
+        let first = rel.iter().next().and_then(|c| c.to_str());
+        reporter.message(first, &format!("warning: unreadable ground truth: {e}"));
     }
     let mut out = Vec::new();
     for n in names {
