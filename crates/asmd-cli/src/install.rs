@@ -285,6 +285,7 @@ pub fn verify(g: &Global, a: &VerifyArgs) -> anyhow::Result<i32> {
                 ("missing ground truth", &r.missing_gt),
                 ("size differs", &r.size_mismatch),
                 ("checksum differs", &r.checksum_mismatch),
+                ("link leads outside the dataset folder", &r.escaping_links),
             ] {
                 for f in list.iter().take(10) {
                     crate::outln!("  {what}: {f}");

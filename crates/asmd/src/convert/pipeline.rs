@@ -7,6 +7,12 @@
 //! succeeded; a failure is recorded in the [`Summary`] with its error and never stops
 //! the other songs. A ground-truth file is *up to date* (not redone unless `force`) when
 //! it is newer than every input its converters would read and than the definition file.
+//!
+//! Ground-truth paths come from the definition, which may come from anyone: before
+//! anything is computed, each must be a plain relative path (no `..`, not absolute; else
+//! the song fails with an error naming the definition, the song and the JSON path) and
+//! must lead inside the install folder or the dataset's folder once links are resolved
+//! ([`crate::files::Boundary`]). Nothing is ever written outside them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +27,7 @@ use super::registry::{Input, Registry};
 use super::summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};
 use crate::definition::{Definition, Song};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::Boundary;
 use crate::ground_truth::GroundTruth;
 
 /// A hook that adds artificial misalignment to a ground truth (SPEC §7). It is called for
@@ -167,6 +174,38 @@ enum GtResult {
 struct Run<'a> {
     registry: &'a Registry,
     options: &'a ConvertOptions,
+    /// Where each selected dataset's files may be written, by dataset name.
+    boundaries: std::collections::HashMap<&'a str, Boundary>,
+}
+
+/// A ground-truth path as a definition gives it must be relative and stay inside the
+/// install folder lexically (checked before the file system is asked anything).
+fn check_relative(def: &Definition, song_index: usize, gt_index: usize, rel: &str) -> Result<()> {
+    let p = Path::new(rel);
+    let plain = !rel.is_empty()
+        && !rel.starts_with(['/', '\\'])
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+        && !rel.split(['/', '\\']).any(|c| c == "..");
+    if plain {
+        return Ok(());
+    }
+    let title = def
+        .songs
+        .get(song_index)
+        .map(|s| s.title.as_str())
+        .unwrap_or("?");
+    Err(Error::format(
+        &def.origin,
+        format!("$.songs[{song_index}].ground_truth[{gt_index}]"),
+        format!(
+            "song `{title}`: ground-truth path `{rel}` leaves the install folder (absolute or with `..`): nothing is written for this song"
+        ),
+    ))
 }
 
 impl Run<'_> {
@@ -186,6 +225,17 @@ impl Run<'_> {
                 error,
             })
         };
+        check_relative(def, song_index, gt_index, rel).map_err(|e| fail(None, e))?;
+        let boundary = self.boundaries.get(def.name.as_str()).ok_or_else(|| {
+            fail(
+                None,
+                Error::new(
+                    ErrorKind::Argument,
+                    format!("dataset `{}` was not selected for this run", def.name),
+                ),
+            )
+        })?;
+        boundary.check_entry(&path).map_err(|e| fail(None, e))?;
         let track = track_of(rel).map_err(|e| fail(None, e))?;
         let mut inputs = Vec::with_capacity(def.install.conversion.len());
         for (name, _) in &def.install.conversion {
@@ -411,7 +461,17 @@ pub fn convert(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
-    let run = Run { registry, options };
+    let mut boundaries = std::collections::HashMap::new();
+    for d in &selected {
+        let dir = options.install_dir.join(&d.name);
+        let b = Boundary::new(&options.install_dir)?.or_inside(&dir)?;
+        boundaries.insert(d.name.as_str(), b);
+    }
+    let run = Run {
+        registry,
+        options,
+        boundaries,
+    };
     summary.songs = pool.install(|| {
         jobs.par_iter()
             .map(|&(def, i)| {

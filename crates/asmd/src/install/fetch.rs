@@ -56,11 +56,12 @@ impl Mirror {
             .map(|v| Mirror::parse(&v))
     }
 
-    /// The value to put in `$ASMD_MIRROR`.
+    /// The value to put in `$ASMD_MIRROR` (a folder made absolute: child processes run
+    /// in another working directory).
     pub fn to_env_value(&self) -> String {
         match self {
             Mirror::Url(u) => u.clone(),
-            Mirror::Dir(d) => d.to_string_lossy().into_owned(),
+            Mirror::Dir(d) => super::state::absolute(d).to_string_lossy().into_owned(),
         }
     }
 
@@ -208,9 +209,11 @@ impl Fetcher {
         let mut name = fetch.file_name();
         if name.is_none() && MegaLink::is_mega(&fetch.url) {
             let f = mega::resolve(&self.http, &MegaLink::parse(&fetch.url)?)?;
+            // the name comes from the file's owner: only a plain file name is used
             name = Some(
                 f.name
                     .clone()
+                    .filter(|n| super::recipe::is_plain_file_name(n))
                     .unwrap_or_else(|| format!("{}.bin", f.link.id)),
             );
             mega_file = Some(f);
@@ -263,6 +266,7 @@ impl Fetcher {
         progress: Progress,
     ) -> Result<Fetched> {
         let dest = downloads.join(&r.name);
+        crate::files::Boundary::new(downloads)?.check_entry(&dest)?;
         let origin = r.origin.describe();
         match &r.origin {
             Origin::MirrorDir(p) => {

@@ -82,6 +82,18 @@ impl Fetch {
     }
 }
 
+/// True for a name usable as one file in a folder: not empty, `.` or `..`, without
+/// separators or NUL (names from URLs, web pages, Mega's attributes and definitions).
+///
+/// ```
+/// use asmd::install::recipe::is_plain_file_name;
+/// assert!(is_plain_file_name("audio.zip"));
+/// assert!(!is_plain_file_name("../audio.zip") && !is_plain_file_name("..") && !is_plain_file_name("/etc/x"));
+/// ```
+pub fn is_plain_file_name(n: &str) -> bool {
+    !(n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\', '\0']))
+}
+
 /// Last path segment of a URL (query and fragment removed).
 pub fn url_file_name(url: &str) -> Option<String> {
     let no_query = url.split(['?', '#']).next().unwrap_or(url);
@@ -376,7 +388,7 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         };
         let name = s("name")?;
         if let Some(n) = &name {
-            if n.is_empty() || n.contains(['/', '\\']) || n == "." || n == ".." {
+            if !is_plain_file_name(n) {
                 return Err(Error::format(
                     origin,
                     format!("{loc}.name"),

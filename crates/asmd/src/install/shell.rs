@@ -74,12 +74,13 @@ fn cache_base() -> Option<PathBuf> {
 /// The folder `&asmd_dir` stands for: `given` if any, else `$ASMD_DIR`, else a cache
 /// folder (`$ASMD_HOME/asmd_dir`, `$XDG_CACHE_HOME/asmd/asmd_dir` or
 /// `~/.cache/asmd/asmd_dir`) where the shipped `my_scores/` are written when missing.
+/// A relative folder is made absolute (shell lines run in another working directory).
 pub fn asmd_dir(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(g) = given {
-        return Ok(g.to_path_buf());
+        return Ok(super::state::absolute(g));
     }
     if let Some(e) = std::env::var_os(ENV_ASMD_DIR).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(e));
+        return Ok(super::state::absolute(Path::new(&e)));
     }
     let base = cache_base().unwrap_or_else(|| std::env::temp_dir().join("asmd"));
     let dir = base.join("asmd_dir");
