@@ -23,7 +23,7 @@ use super::download::{with_suffix, Http};
 use super::fetch::{page_links, percent_decode, Fetcher, Origin};
 use super::recipe::{url_file_name, Fetch, Recipe, Step};
 use super::state::{self, DatasetState};
-use super::unpack::ArchiveFormat;
+use super::unpack::{free_space, ArchiveFormat};
 use super::{GtMode, InstallOptions};
 use crate::error::Result;
 
@@ -207,18 +207,6 @@ impl Prober<'_> {
             p.unpacked = p.size;
         }
         p
-    }
-}
-
-fn free_space(path: &Path) -> Option<u64> {
-    let mut p = path.to_path_buf();
-    loop {
-        if p.exists() {
-            return fs4::available_space(&p).ok();
-        }
-        if !p.pop() {
-            return None;
-        }
     }
 }
 

@@ -47,6 +47,7 @@ use crate::error::{Error, ErrorKind, IoContext, Result};
 mod budget;
 mod writer;
 
+pub(crate) use budget::free_space;
 pub use budget::{DISK_RESERVE, EXPANSION_RATIO, SMALL_ARCHIVE_ALLOWANCE, SPACE_CHECK_INTERVAL};
 pub(crate) use writer::resolve_link;
 use writer::Writer;
