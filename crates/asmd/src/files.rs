@@ -209,7 +209,17 @@ impl Boundary {
             parent
         };
         let r = resolve(parent)?.join(name);
-        if self.holds(&r) && !self.roots.contains(&r) {
+        if self.roots.contains(&r) {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "refusing to move, replace or remove {} itself",
+                    self.shown.display()
+                ),
+            )
+            .with_file(path));
+        }
+        if self.holds(&r) {
             Ok(r)
         } else {
             Err(self.outside(path, &r, "change"))

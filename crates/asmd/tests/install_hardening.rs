@@ -369,6 +369,15 @@ fn zip_bombs_are_stopped_and_leave_nothing_behind() {
         })
         .collect();
     let inst = tmp();
+    // the plan already says which one would be refused (its listing is read remotely)
+    let mut dry = options(inst.path(), defs.clone());
+    dry.dry_run = true;
+    let problems = install(&dry).unwrap().plan.unwrap().problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("honest.zip") && problems[0].contains("refused as a zip bomb"),
+        "{problems:?}"
+    );
     let report = install(&options(inst.path(), defs)).unwrap();
     let msgs: Vec<String> = report
         .datasets

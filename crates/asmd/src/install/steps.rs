@@ -619,6 +619,17 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
                 Some(name),
                 "found a complete folder installed without asmd: recorded as installed (use force to reinstall)",
             );
+            let escaping = crate::files::escaping_links(&target)?;
+            if let Some((rel, to)) = escaping.first() {
+                ctx.reporter.message(
+                    Some(name),
+                    &format!(
+                        "warning: {} symbolic link(s) in it lead outside the dataset folder (e.g. {rel} -> {}); `asmd verify` reports them",
+                        escaping.len(),
+                        to.display()
+                    ),
+                );
+            }
             return Ok((Outcome::Adopted, 0));
         }
     }

@@ -50,6 +50,18 @@ impl Plan {
                 if let Some(e) = &f.error {
                     out.push(format!("{}: {}: {e}", d.name, f.url));
                 }
+                if let (Some(size), Some(unpacked)) = (f.size, f.unpacked) {
+                    if unpacked > crate::install::unpack::expansion_limit(size) {
+                        out.push(format!(
+                            "{}: {}: lists {} unpacked from {}, more than {}x: it would be refused as a zip bomb",
+                            d.name,
+                            f.url,
+                            human_bytes(unpacked),
+                            human_bytes(size),
+                            crate::install::unpack::EXPANSION_RATIO
+                        ));
+                    }
+                }
             }
         }
         if let Some(g) = &self.ground_truth {

@@ -16,6 +16,19 @@ pub const DISK_RESERVE: u64 = 64 << 20;
 /// Bytes written between two checks of the free space.
 pub const SPACE_CHECK_INTERVAL: u64 = 64 << 20;
 
+/// The most an archive of `archive_size` bytes may expand to.
+///
+/// ```
+/// use asmd::install::unpack::{expansion_limit, SMALL_ARCHIVE_ALLOWANCE};
+/// assert_eq!(expansion_limit(1 << 30), 100 << 30);
+/// assert_eq!(expansion_limit(1000), SMALL_ARCHIVE_ALLOWANCE);
+/// ```
+pub fn expansion_limit(archive_size: u64) -> u64 {
+    archive_size
+        .saturating_mul(EXPANSION_RATIO)
+        .max(SMALL_ARCHIVE_ALLOWANCE)
+}
+
 /// Free bytes on the file system holding `path` (or its nearest existing ancestor).
 pub(crate) fn free_space(path: &Path) -> Option<u64> {
     let mut p = path.to_path_buf();
@@ -48,9 +61,7 @@ impl Budget {
     /// its listing declares (zip), `None` when only known while reading (tar streams).
     pub(crate) fn new(archive: &Path, dest: &Path, listed: Option<u64>) -> Result<Budget> {
         let archive_size = std::fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
-        let limit = archive_size
-            .saturating_mul(EXPANSION_RATIO)
-            .max(SMALL_ARCHIVE_ALLOWANCE);
+        let limit = expansion_limit(archive_size);
         if let Some(l) = listed {
             if l > limit {
                 return Err(archive_err(

@@ -48,7 +48,9 @@ mod budget;
 mod writer;
 
 pub(crate) use budget::free_space;
-pub use budget::{DISK_RESERVE, EXPANSION_RATIO, SMALL_ARCHIVE_ALLOWANCE, SPACE_CHECK_INTERVAL};
+pub use budget::{
+    expansion_limit, DISK_RESERVE, EXPANSION_RATIO, SMALL_ARCHIVE_ALLOWANCE, SPACE_CHECK_INTERVAL,
+};
 pub(crate) use writer::resolve_link;
 use writer::Writer;
 
