@@ -216,7 +216,8 @@ fn copy_path(
     std::fs::rename(&tmp, dst).with_path(dst)
 }
 
-/// Put a downloaded file at `dst` inside `b` (hard link when possible, else a copy).
+/// Put a downloaded file (or a mirror folder's, possibly through a link the user made)
+/// at `dst` inside `b`: a hard link to the file itself when possible, else a copy.
 fn place_file(src: &Path, dst: &Path, b: &Boundary) -> Result<()> {
     if let Some(p) = dst.parent() {
         make_dirs(p, b)?;
@@ -225,11 +226,12 @@ fn place_file(src: &Path, dst: &Path, b: &Boundary) -> Result<()> {
     if std::fs::symlink_metadata(dst).is_ok() {
         std::fs::remove_file(dst).with_path(dst)?;
     }
-    if std::fs::hard_link(src, dst).is_ok() {
+    let real = crate::files::resolve(src)?;
+    if std::fs::hard_link(&real, dst).is_ok() {
         return Ok(());
     }
-    let from = Boundary::new(src.parent().unwrap_or(src))?;
-    copy_path(src, dst, &from, b, &mut Vec::new())
+    let from = Boundary::new(real.parent().unwrap_or(&real))?;
+    copy_path(&real, dst, &from, b, &mut Vec::new())
 }
 
 /// Move a whole folder, across file systems if needed (copy to a sibling, then rename).
@@ -247,7 +249,7 @@ fn move_tree(src: &Path, dst: &Path) -> Result<()> {
                 src,
                 &incoming,
                 &Boundary::new(src)?,
-                &Boundary::new(&incoming)?.or_inside(dst)?,
+                &Boundary::new(&incoming)?,
                 &mut Vec::new(),
             )?;
             std::fs::rename(&incoming, dst).with_path(dst)?;

@@ -58,8 +58,15 @@ pub(crate) struct Budget {
 
 impl Budget {
     /// Check the archive against the policy before writing: `listed` is the total size
-    /// its listing declares (zip), `None` when only known while reading (tar streams).
-    pub(crate) fn new(archive: &Path, dest: &Path, listed: Option<u64>) -> Result<Budget> {
+    /// its listing declares (zip), `None` when only known while reading (tar streams);
+    /// `whole` when every entry is extracted (then the bytes expected are known: the
+    /// listed total, or at least the archive's own size).
+    pub(crate) fn new(
+        archive: &Path,
+        dest: &Path,
+        listed: Option<u64>,
+        whole: bool,
+    ) -> Result<Budget> {
         let archive_size = std::fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
         let limit = expansion_limit(archive_size);
         if let Some(l) = listed {
@@ -76,7 +83,11 @@ impl Budget {
                 ));
             }
         }
-        let expected = listed.unwrap_or(archive_size);
+        let expected = if whole {
+            listed.unwrap_or(archive_size)
+        } else {
+            0
+        };
         if let Some(free) = free_space(dest) {
             if expected.saturating_add(DISK_RESERVE) > free {
                 return Err(archive_err(
@@ -146,8 +157,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let a = d.path().join("a.zip");
         std::fs::write(&a, vec![0u8; 1 << 20]).unwrap();
-        assert!(Budget::new(&a, d.path(), Some(100 << 20)).is_ok());
-        let e = Budget::new(&a, d.path(), Some(101 << 20)).err().unwrap();
+        assert!(Budget::new(&a, d.path(), Some(100 << 20), true).is_ok());
+        let e = Budget::new(&a, d.path(), Some(101 << 20), true)
+            .err()
+            .unwrap();
         assert!(e.message().contains("zip bomb"), "{e}");
         // a listing within the ratio but beyond the free space (a sparse 1 TiB archive
         // listing 50 TiB)
@@ -156,8 +169,15 @@ mod tests {
             .unwrap()
             .set_len(1 << 40)
             .unwrap();
-        let e = Budget::new(&big, d.path(), Some(50 << 40)).err().unwrap();
+        let e = Budget::new(&big, d.path(), Some(50 << 40), true)
+            .err()
+            .unwrap();
         assert!(e.message().contains("is free on the file system"), "{e}");
+        // a tar stream is expected to need at least its own size
+        let e = Budget::new(&big, d.path(), None, true).err().unwrap();
+        assert!(e.message().contains("needs at least 1048576.0 MiB"), "{e}");
+        // a selection of it: only the checks while writing apply
+        assert!(Budget::new(&big, d.path(), None, false).is_ok());
     }
 
     #[test]
@@ -165,7 +185,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let a = d.path().join("a.tar.gz");
         std::fs::write(&a, vec![0u8; 1000]).unwrap();
-        let mut b = Budget::new(&a, d.path(), None).unwrap();
+        let mut b = Budget::new(&a, d.path(), None, true).unwrap();
         b.charge("x", SMALL_ARCHIVE_ALLOWANCE).unwrap();
         let e = b.charge("y", 1).unwrap_err();
         assert!(e.to_string().contains("entry `y`"), "{e}");

@@ -12,9 +12,10 @@
 //! disk ([`Budget`]), before anything is written and while writing:
 //! - before: a zip's central directory lists every entry's size; a listed total above
 //!   [`EXPANSION_RATIO`] times the archive's size (or [`SMALL_ARCHIVE_ALLOWANCE`],
-//!   whichever is larger) is refused as a zip bomb. The bytes expected (the listed total
-//!   for zip, the archive's own size for tar streams, a lower bound) plus
-//!   [`DISK_RESERVE`] must fit in the free space of the target's file system;
+//!   whichever is larger) is refused as a zip bomb. When the whole archive is
+//!   extracted, the bytes expected (the listed total for zip, the archive's own size for
+//!   tar streams, a lower bound) plus [`DISK_RESERVE`] must fit in the free space of the
+//!   target's file system;
 //! - while writing: the bytes actually written are counted. An entry may not produce
 //!   more than the size its header declares (a zip whose headers lie stops at the first
 //!   extra byte), the total may not pass the same ratio limit (tar streams, whose sizes
@@ -198,12 +199,13 @@ pub fn unpack(
     dest: &Path,
     progress: UnpackProgress,
 ) -> Result<Unpacked> {
-    unpack_selected(
+    extract(
         archive,
         format,
         dest,
         &mut |p: &Path| Some(p.to_path_buf()),
         progress,
+        true,
     )
 }
 
@@ -216,10 +218,22 @@ pub fn unpack_selected(
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
 ) -> Result<Unpacked> {
+    extract(archive, format, dest, select, progress, false)
+}
+
+/// Extraction, of every entry (`whole`) or of a selection.
+fn extract(
+    archive: &Path,
+    format: ArchiveFormat,
+    dest: &Path,
+    select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+    progress: UnpackProgress,
+    whole: bool,
+) -> Result<Unpacked> {
     let mut w = Writer::new(dest, archive)?;
     let out = match format {
-        ArchiveFormat::Zip => unzip(archive, &mut w, select, progress),
-        _ => untar(archive, format, &mut w, select, progress),
+        ArchiveFormat::Zip => unzip(archive, &mut w, select, progress, whole),
+        _ => untar(archive, format, &mut w, select, progress, whole),
     };
     match out.and_then(|o| w.check_links().map(|_| o)) {
         Ok(o) => Ok(o),
@@ -235,6 +249,7 @@ fn unzip(
     w: &mut Writer,
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
+    whole: bool,
 ) -> Result<Unpacked> {
     let file = File::open(archive).with_path(archive)?;
     let mut zip = zip::ZipArchive::new(BufReader::with_capacity(1 << 16, file))
@@ -245,7 +260,7 @@ fn unzip(
             total = total.saturating_add(f.size());
         }
     }
-    w.budget(budget::Budget::new(archive, w.root(), Some(total))?);
+    w.budget(budget::Budget::new(archive, w.root(), Some(total), whole)?);
     let mut done = 0u64;
     let mut out = Unpacked::default();
     for i in 0..zip.len() {
@@ -310,6 +325,7 @@ fn untar(
     w: &mut Writer,
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
+    whole: bool,
 ) -> Result<Unpacked> {
     let file = File::open(archive).with_path(archive)?;
     let total = file.metadata().with_path(archive)?.len();
@@ -328,7 +344,7 @@ fn untar(
         ArchiveFormat::TarXz => Box::new(lzma_rust2::XzReader::new(raw, true)),
         ArchiveFormat::Zip => unreachable_zip(archive)?,
     };
-    w.budget(budget::Budget::new(archive, w.root(), None)?);
+    w.budget(budget::Budget::new(archive, w.root(), None, whole)?);
     let mut tar = tar::Archive::new(reader);
     let entries = tar.entries().map_err(|e| {
         archive_err(
