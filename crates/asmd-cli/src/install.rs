@@ -88,6 +88,7 @@ fn report_json(r: &install::InstallReport) -> serde_json::Value {
             "name": d.name,
             "outcome": d.outcome.name(),
             "error": match &d.outcome { Outcome::Failed(e) => Some(e.to_string()), _ => None },
+            "reason": match &d.outcome { Outcome::Skipped(r) => Some(r.clone()), _ => None },
             "received_bytes": d.received,
             "ground_truth": match &d.ground_truth {
                 None => json!(null),
@@ -149,6 +150,7 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
             };
             match &d.outcome {
                 Outcome::Failed(e) => crate::outln!("{:<18} failed: {e}", d.name),
+                Outcome::Skipped(r) => crate::outln!("{:<18} skipped: {r}", d.name),
                 o => crate::outln!("{:<18} {}{gt}", d.name, o.name()),
             }
         }

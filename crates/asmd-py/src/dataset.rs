@@ -156,13 +156,47 @@ impl PyDataset {
         self.inner.set_install_dir(dir);
     }
 
+    /// The metadataset as JSON: its five keys and any other key of the file.
     fn metadataset_json(&self) -> String {
         let m = self.inner.metadataset();
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "author": m.author, "year": m.year, "url": m.url,
             "install_dir": m.install_dir, "decompress_path": m.decompress_path,
-        })
-        .to_string()
+        });
+        for (k, x) in &m.extra {
+            v[k] = x.clone();
+        }
+        v.to_string()
+    }
+
+    /// The files of item `idx` as `[mixed, sources, ground truths]`.
+    fn item<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
+        let p = self.inner.item(idx).py_err(py)?;
+        PyList::new(
+            py,
+            [
+                PyList::new(py, &p.mixed)?,
+                PyList::new(py, &p.sources)?,
+                PyList::new(py, &p.ground_truth)?,
+            ],
+        )
+    }
+
+    /// Set the inclusion flags of every dataset and song (as edited in
+    /// `Dataset.datasets`); `paths` follow at the next filter, as in ASMD 0.5.1.
+    fn set_inclusion(
+        &mut self,
+        py: Python<'_>,
+        datasets: Vec<bool>,
+        songs: Vec<Vec<bool>>,
+    ) -> PyResult<()> {
+        self.inner.set_inclusion(datasets, songs).py_err(py)
+    }
+
+    /// Split by a given assignment (`splits[i]`: the split of item `i`).
+    fn split(&self, py: Python<'_>, splits: Vec<usize>, n: usize) -> PyResult<Vec<Self>> {
+        let parts = self.inner.split(&splits, n).py_err(py)?;
+        Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
     #[getter]

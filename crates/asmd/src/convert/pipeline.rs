@@ -348,6 +348,30 @@ fn matches_name(list: &[String], name: &str) -> bool {
     list.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// Convert the ground truth of one song, `def.songs[song_index]` (what ASMD 0.5.1's
+/// `conversion_tool.conversion` did for one song), on the calling thread. Errors of the
+/// song are in its [`SongReport`]; `Err` only for a definition whose converters are
+/// unknown or a song index out of range.
+pub fn convert_song(
+    def: &Definition,
+    song_index: usize,
+    registry: &Registry,
+    options: &ConvertOptions,
+) -> Result<SongReport> {
+    if song_index >= def.songs.len() {
+        return Err(Error::new(
+            ErrorKind::Index,
+            format!(
+                "song {song_index} is out of range: {} has {} songs",
+                def.name,
+                def.songs.len()
+            ),
+        ));
+    }
+    check_definition(def, registry)?;
+    Ok(Run { registry, options }.song(def, song_index))
+}
+
 /// Convert the ground truth of `definitions` (see the module documentation).
 ///
 /// Fails as a whole only before converting anything: an unknown dataset in the

@@ -46,6 +46,7 @@ impl GtSource {
             fetch: Fetch {
                 url: GROUND_TRUTH_URL.to_string(),
                 name: Some("ground_truth.tar.gz".to_string()),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },
@@ -63,6 +64,7 @@ impl GtSource {
             fetch: Fetch {
                 url: url.to_string(),
                 name: Some(name),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },

@@ -269,6 +269,7 @@ pub fn run<R: BufRead, W: Write>(
         };
         let line = match &d.outcome {
             super::Outcome::Failed(e) => format!("{}: failed: {e}", d.name),
+            super::Outcome::Skipped(r) => format!("{}: skipped: {r}", d.name),
             o => format!("{}: {}{gt}", d.name, o.name()),
         };
         let _ = writeln!(output, "{line}");
