@@ -183,7 +183,9 @@ def main(argv=None):
             json.dump(definition, f, indent=4)
         os.replace(part, args.output)
         n = sum("asap" in s["groups"] for s in definition["songs"])
-        print(f"ASAP: Maestro definition with {n} songs in group `asap` -> {args.output}")
+        print(
+            f"ASAP: Maestro definition with {n} songs in group `asap` -> {args.output}"
+        )
         return 0
     report = import_scores()
     missing = report["missing_performances"]

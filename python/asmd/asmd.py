@@ -107,7 +107,9 @@ def _item_lists(item, k):
             f"paths[{k}] must be [mixed, sources, ground truths], got {item!r}"
         )
     return [
-        [os.fspath(f)] if isinstance(f, (str, os.PathLike)) else [os.fspath(x) for x in f]
+        [os.fspath(f)]
+        if isinstance(f, (str, os.PathLike))
+        else [os.fspath(x) for x in f]
         for f in fields
     ]
 
@@ -538,7 +540,9 @@ class Dataset(metaclass=_ChainableInit):
 
     def get_pedaling(self, idx, frame_based=False, winlen=0.046, hop=0.01):
         """Old name (ASMD 0.2-0.3) of :meth:`get_pedaling_mat`."""
-        return self.get_pedaling_mat(idx, frame_based=frame_based, winlen=winlen, hop=hop)
+        return self.get_pedaling_mat(
+            idx, frame_based=frame_based, winlen=winlen, hop=hop
+        )
 
     # ------------------------------------------------------------------ export
     def to_arrow(self, **kwargs):
