@@ -84,7 +84,7 @@ def test_listing_1(official_tree):
 
         # or to process songs in parallel using joblib:
         def processing(i, dataset, *args, **kwargs):
-            mat = d.get_score(2, score_type=["precise_alignment"])
+            mat = d.get_score(2, score_type=["precise_alignment"])  # noqa: F841
             # other stuffs here
             pass
 
