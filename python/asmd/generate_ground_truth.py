@@ -77,12 +77,12 @@ argparser.add_argument(
 
 def _training_set():
     """ASMD 0.5.1's training songs: every song of vienna_corpus, Bach10,
-    traditional_flute and MusicNet, and Maestro's ``asap`` group."""
+    traditional_flute and MusicNet, and Maestro's ``asap`` group -- those installed."""
     from .asmd import Dataset
     from .dataset_utils import filter, union
 
     d = Dataset()
-    return union(
+    d = union(
         filter(
             d,
             datasets=["vienna_corpus", "Bach10", "traditional_flute", "MusicNet"],
@@ -90,6 +90,21 @@ def _training_set():
         ),
         filter(d, datasets=["Maestro"], groups=["asap"], copy=True),
     )
+    # only what is installed, with its ground truth
+    root = d.install_dir
+    d.paths = [
+        p for p in d.paths if all(os.path.isfile(os.path.join(root, g)) for g in p[2])
+    ]
+    if len(d) == 0:
+        from .errors import AsmdArgumentError
+
+        raise AsmdArgumentError(
+            f"no song to train on in {root}: install vienna_corpus, Bach10, "
+            "traditional_flute, MusicNet or Maestro (its `asap` group) with their "
+            "ground truth first"
+        )
+    d._sync()
+    return d
 
 
 def _train(path):
@@ -113,6 +128,7 @@ def _convert(stats, whitelist, blacklist):
         alignment_stats=stats,
         whitelist=whitelist or [],
         blacklist=blacklist or [],
+        force=True,  # as 0.5.1: every file is written again
     )
     print(
         f"{summary['converted']} songs converted, {summary['skipped']} skipped, "
