@@ -287,9 +287,9 @@ impl Dataset {
                 song_included[di].iter_mut().for_each(|s| *s = false);
                 continue;
             }
-            for si in 0..def.songs.len() {
-                if song_included[di][si] && !opts.song_passes(&self.collection, di, si) {
-                    song_included[di][si] = false;
+            for (si, included) in song_included[di].iter_mut().enumerate() {
+                if *included && !opts.song_passes(&self.collection, di, si) {
+                    *included = false;
                 }
             }
         }
