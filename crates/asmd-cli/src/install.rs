@@ -14,14 +14,7 @@ pub(crate) fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
     if g.definitions.is_empty() {
         return Ok(asmd::definition::official()?.to_vec());
     }
-    let mut all = Vec::new();
-    for d in &g.definitions {
-        all.extend(asmd::definition::load_dir(
-            d,
-            asmd::definition::OnInvalid::Fail,
-        )?);
-    }
-    Ok(all)
+    asmd::definition::load_dirs(&g.definitions, asmd::definition::OnInvalid::Fail)
 }
 
 pub(crate) fn metadataset(g: &Global) -> asmd::Result<Metadataset> {

@@ -649,6 +649,57 @@ mod tests {
     }
 
     #[test]
+    fn mirror_only_downloads_and_optional_moves() {
+        let d = def_with(serde_json::json!({"steps": [
+            {"op": "download", "url": "unknown", "name": "T.zip", "alternatives": ["T 2.zip"]},
+            {"op": "unpack", "archive": "T.zip"},
+            {"op": "move", "from": "T 2/*", "to": "T/", "optional": true}
+        ]}))
+        .unwrap();
+        let r = Recipe::of(&d).unwrap();
+        let f = r.fetches()[0];
+        assert!(!f.has_source());
+        assert_eq!(f.alternatives, ["T 2.zip"]);
+        assert!(r.steps[0].describe().contains("from the mirror only"));
+        assert!(matches!(&r.steps[2], Step::Move { optional: true, .. }));
+        // the mirror folder holding the alternative provides it, under its own name
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("T 2.zip"), b"x").unwrap();
+        let http = super::super::download::Http::new(Default::default());
+        let with = super::super::fetch::Fetcher::new(
+            http.clone(),
+            Some(super::super::Mirror::Dir(dir.path().to_path_buf())),
+        );
+        assert_eq!(with.resolve(f).unwrap().name, "T 2.zip");
+        // without a mirror: a clear error, no network
+        let without = super::super::fetch::Fetcher::new(http, None);
+        let e = without.resolve(f).unwrap_err();
+        assert!(
+            e.message()
+                .contains("no download source is known for `T.zip` (or `T 2.zip`)"),
+            "{e}"
+        );
+        // `url: unknown` needs a name; alternatives and `optional` are checked
+        for (bad, at) in [
+            (
+                serde_json::json!({"op": "download", "url": "unknown"}),
+                "$.install.steps[0]",
+            ),
+            (
+                serde_json::json!({"op": "download", "url": "unknown", "name": "a", "alternatives": ["../b"]}),
+                "$.install.steps[0].alternatives[0]",
+            ),
+            (
+                serde_json::json!({"op": "move", "from": "a", "to": "b", "optional": "yes"}),
+                "$.install.steps[0].optional",
+            ),
+        ] {
+            let d = def_with(serde_json::json!({ "steps": [bad] })).unwrap();
+            assert_eq!(Recipe::of(&d).unwrap_err().location(), Some(at));
+        }
+    }
+
+    #[test]
     fn file_names_from_urls() {
         assert_eq!(
             url_file_name("https://h/a/b.zip?download=1").as_deref(),
