@@ -216,14 +216,14 @@ class Dataset(metaclass=_ChainableInit):
         d = self.__dict__.get("_datasets")
         if d is None:
             return
-        fresh = json.loads(self._core.datasets_json())
-        if len(fresh) != len(d):
+        flags, songs = self._core.inclusion()
+        if len(flags) != len(d):
             self.__dict__["_datasets"] = None
             return
-        for old, new in zip(d, fresh):
-            old["included"] = new["included"]
-            for so, sn in zip(old.get("songs", []), new["songs"]):
-                so["included"] = sn["included"]
+        for old, inc, song_flags in zip(d, flags, songs):
+            old["included"] = inc
+            for so, sn in zip(old.get("songs", []), song_flags):
+                so["included"] = sn
 
     def _sync(self):
         """Push every pending edit to the engine; returns the engine's dataset."""

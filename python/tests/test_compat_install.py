@@ -86,9 +86,10 @@ def test_chose_install_dir(monkeypatch, capsys, tmp_path):
 
 def test_definitions_path(monkeypatch):
     stdin(monkeypatch, f"{GOLDEN / 'definitions'}\n\n")
-    assert sorted(d["name"] for d in install.definitions_path()) == EXPECTED[
-        "definitions_path"
-    ]
+    assert (
+        sorted(d["name"] for d in install.definitions_path())
+        == EXPECTED["definitions_path"]
+    )
     stdin(monkeypatch, "\n")
     names = [d["name"] for d in install.definitions_path()]
     assert names == [d["name"] for d in asmd.Dataset().datasets]
@@ -267,7 +268,9 @@ def test_generate_ground_truth_flags(tmp_path):
     shutil.copy(MIDI, install_dir / f"{smd}.mid")
     # a vienna_corpus song with score and alignment, to train on
     notes = [(60 + (k * 5) % 13, k * 0.31, k * 0.31 + 0.4, 70) for k in range(40)]
-    write_gt(install_dir / "vienna_corpus/Chopin_op10_no3_p01-0.json.gz", make_gt(notes, 0))
+    write_gt(
+        install_dir / "vienna_corpus/Chopin_op10_no3_p01-0.json.gz", make_gt(notes, 0)
+    )
     meta = write_metadataset(tmp_path / "datasets.json", install_dir)
     env = dict(os.environ, ASMD_METADATASET=str(meta), ASMD_HOME=str(tmp_path / "home"))
     work = tmp_path / "work"

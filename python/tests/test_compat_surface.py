@@ -47,6 +47,12 @@ def test_module_names_of_asmd_asmd():
     assert asmd.utils is utils
     assert Path(asmd.THISDIR) == Path(asmd.__file__).resolve().parent
     assert asmd.OFFICIAL == str(Path(asmd.THISDIR) / "definitions")
+    from asmd.idiot import THISDIR
+
+    assert THISDIR == asmd.THISDIR
+    # the wheel ships the paper's top-level name too
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'python-packages = ["audioscoredataset"]' in pyproject
     # the old layout of git-submodule checkouts (ASMD <= 0.3)
     with pytest.warns(DeprecationWarning):
         from asmd.asmd import audioscoredataset

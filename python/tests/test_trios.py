@@ -180,7 +180,9 @@ def test_no_source_explained(tmp_path):
     assert "no known source" in plan["steps"][0]
 
 
-@pytest.mark.parametrize("bad", [{"url": "unknown"}, {"url": "unknown", "name": "a/b.zip"}])
+@pytest.mark.parametrize(
+    "bad", [{"url": "unknown"}, {"url": "unknown", "name": "a/b.zip"}]
+)
 def test_unknown_url_steps_are_checked(tmp_path, bad):
     defs = tmp_path / "defs"
     defs.mkdir()

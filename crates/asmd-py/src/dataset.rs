@@ -193,6 +193,14 @@ impl PyDataset {
         self.inner.set_inclusion(datasets, songs).py_err(py)
     }
 
+    /// The inclusion flags: `(per dataset, per song of each dataset)`.
+    fn inclusion(&self) -> (Vec<bool>, Vec<Vec<bool>>) {
+        (
+            self.inner.dataset_included().to_vec(),
+            self.inner.song_included().to_vec(),
+        )
+    }
+
     /// Split by a given assignment (`splits[i]`: the split of item `i`).
     fn split(&self, py: Python<'_>, splits: Vec<usize>, n: usize) -> PyResult<Vec<Self>> {
         let parts = self.inner.split(&splits, n).py_err(py)?;
