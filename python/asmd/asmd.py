@@ -378,10 +378,11 @@ class Dataset(metaclass=_ChainableInit):
         )
 
     def get_songs(self):
-        """The selected songs as dicts, in order: copies of the definition fields plus
-        ``dataset`` (the definition's name) and ``included``. Written back as the
-        ``songs`` of a definition with just a ``name``, they load as a new dataset
-        (e.g. after appending groups)."""
+        """The selected songs as dicts, in definition order (as ASMD 0.5.1: the songs the
+        last filter or set operation included, whatever later edits of :attr:`paths`):
+        copies of the definition fields plus ``dataset`` (the definition's name) and
+        ``included``. Written back as the ``songs`` of a definition with just a
+        ``name``, they load as a new dataset (e.g. after appending groups)."""
         return json.loads(self._core.songs_json())
 
     def idx_chunk_to_whole(self, name, idx):

@@ -88,6 +88,7 @@ def test_negative_indices_count_from_the_end(g):
 
 def test_paths_edited_in_place(g):
     e = g
+    songs = e.get_songs()
     random.Random(0).shuffle(e.paths)
     e.paths.sort(key=lambda p: p[2][0], reverse=True)
     e.paths.append(e.paths[0])
@@ -96,6 +97,8 @@ def test_paths_edited_in_place(g):
     assert len(e) == exp["len"]
     assert e.paths[0] == exp["first"]
     assert sha(du.get_score_mat(e, -1, ALL_TYPES)) == exp["last_score_mat"]
+    # get_songs() follows the inclusion flags, in definition order (0.5.1)
+    assert e.get_songs() == songs
     # the engine follows the edits: pickling, copies and parallel see them
     assert copy.deepcopy(e).paths == e.paths
     assert e.parallel(lambda i, d: d.paths[i][2][0], n_jobs=1) == [

@@ -234,16 +234,27 @@ impl PyDataset {
         Ok(d)
     }
 
-    /// JSON list of the included songs (each with its `dataset` name).
+    /// JSON list of the included songs (each with its `dataset` name), in definition
+    /// order: what the inclusion flags say, as ASMD 0.5.1's `get_songs` (independent of
+    /// later edits of `paths`).
     fn songs_json(&self) -> String {
-        let list: Vec<serde_json::Value> = self
-            .inner
-            .songs()
-            .map(|(d, s)| {
-                let mut v = s.to_json();
-                v["included"] = true.into();
-                v["dataset"] = d.name.clone().into();
-                v
+        let d = &self.inner;
+        let list: Vec<serde_json::Value> = d
+            .definitions()
+            .iter()
+            .zip(d.dataset_included().iter().zip(d.song_included()))
+            .filter(|(_, (&inc, _))| inc)
+            .flat_map(|(def, (_, songs))| {
+                def.songs
+                    .iter()
+                    .zip(songs)
+                    .filter(|(_, &inc)| inc)
+                    .map(move |(s, _)| {
+                        let mut v = s.to_json();
+                        v["included"] = true.into();
+                        v["dataset"] = def.name.clone().into();
+                        v
+                    })
             })
             .collect();
         serde_json::Value::Array(list).to_string()
