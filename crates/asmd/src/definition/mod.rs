@@ -14,7 +14,7 @@
 //! `get_songs()` adds: `included` (a boolean, dropped: every song starts included) and
 //! `dataset` (a string, kept: the dataset the song comes from, whose ensemble flag and
 //! availability table a definition without them inherits, see
-//! [`crate::dataset::Collection::attributes_of`]). A key that is present with a wrong
+//! [`crate::dataset::Collection::table_of`]). A key that is present with a wrong
 //! type or value is still an error with its JSON path.
 //!
 //! The official collection (8 datasets, 1,792 songs) is embedded in the binary:
