@@ -178,6 +178,18 @@ def test_no_source_explained(tmp_path):
     plan = next(d for d in p["datasets"] if d["name"] == "TRIOS_dataset")
     assert "no download source is known" in plan["fetches"][0]["error"]
     assert "no known source" in plan["steps"][0]
+    # the interactive installer's "all" (an empty answer) leaves it out too
+    (defs / "local.json").unlink()
+    out = subprocess.run(
+        [sys.executable, "-m", "asmd.cli", "--definitions", str(defs)]
+        + ["--install-dir", str(tmp_path / "d"), "install", "--interactive"],
+        input="\n\n\nn\ny\n",
+        capture_output=True,
+        text=True,
+    )
+    assert "TRIOS_dataset: skipped: no download source is known" in out.stdout, (
+        out.stdout + out.stderr
+    )
 
 
 @pytest.mark.parametrize(

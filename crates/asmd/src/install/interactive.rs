@@ -175,6 +175,8 @@ pub fn ask<R: BufRead, W: Write>(
                 .filter(|s| s.state != DatasetState::Installed)
                 .map(|s| s.name.clone())
                 .collect();
+            // "all": those without a source (and not on the mirror) are left out
+            opts.skip_unavailable = true;
             if opts.datasets.is_empty() {
                 io.say("Every dataset is installed already.")?;
                 return Ok(None);

@@ -88,6 +88,9 @@ pub struct InstallOptions {
     pub definitions: Vec<Definition>,
     /// Datasets to install, by name (case-insensitive); empty = all.
     pub datasets: Vec<String>,
+    /// Leave out, with the reason, datasets whose files have no known source and are
+    /// not on the mirror (always done when `datasets` is empty, i.e. for "all").
+    pub skip_unavailable: bool,
     /// Ground truth: archive, conversion or nothing.
     pub ground_truth: GtMode,
     /// Where the ground-truth archive comes from.
@@ -150,6 +153,7 @@ impl InstallOptions {
             work_dir: None,
             definitions,
             datasets: Vec::new(),
+            skip_unavailable: false,
             ground_truth: GtMode::Archive,
             gt_source: GtSource::official(),
             convert: None,
@@ -355,7 +359,7 @@ fn skip_reason(
     fetcher: &fetch::Fetcher,
     layout: &state::Layout,
 ) -> Option<String> {
-    if !opts.datasets.is_empty()
+    if !(opts.datasets.is_empty() || opts.skip_unavailable)
         || (!opts.force && layout.dataset(&def.name).join(state::MARKER).is_file())
     {
         return None;
