@@ -6,7 +6,7 @@ format, and pick songs across them by attributes with set operations.
 >>> from asmd import asmd
 >>> d = asmd.Dataset()            # the official collection, embedded
 >>> len(d)
-1787
+1792
 >>> d.filter(datasets=['Bach10']) is d
 True
 >>> len(d)

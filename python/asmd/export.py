@@ -102,10 +102,10 @@ def schemas():
 
 
 def _core(dataset):
-    core = getattr(dataset, "_core", None)
-    if core is None:
+    sync = getattr(dataset, "_sync", None)
+    if sync is None:
         raise TypeError(f"expected an asmd.asmd.Dataset, got {type(dataset).__name__}")
-    return core
+    return sync()
 
 
 def _column(pa, value, field):

@@ -21,6 +21,7 @@ __all__ = [
     "nframes",
     "frame2time",
     "time2frame",
+    "open_audio",
     "f0_to_midi_pitch",
     "midi_pitch_to_f0",
     "mat_stretch",
@@ -44,8 +45,34 @@ def frame2time(frame, hop_size=3072, win_len=4096):
 
 def time2frame(time, hop_size=3072, win_len=4096):
     """Frame whose centre is nearest to ``time``: ``round((time - win_len / 2) / hop_size)``
-    (ties to even)."""
+    (ties to even). An array of times gives an array of frames (floats, as numpy's
+    ``round`` gives, so ASMD 0.5.1's results).
+
+    >>> time2frame(np.array([0.023, 0.033, 0.5]), 0.01, 0.046)
+    array([ 0.,  1., 48.])
+    """
+    if isinstance(time, np.ndarray):
+        return np.round((time - win_len / 2) / hop_size)
     return _asmd.time2frame(float(time), float(hop_size), float(win_len))
+
+
+def open_audio(audio_fn):
+    """``(samples, sample_rate)`` of an audio file: mono float32 (channels averaged) at
+    its own rate, as ASMD 0.5.1 (which used essentia) returned it. WAV, FLAC, MP3 and
+    Ogg Vorbis; see :func:`asmd.audio.load` for excerpts and resampling.
+
+    >>> import os, tempfile
+    >>> from asmd import audio
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.wav")
+    >>> audio.write_wav(path, [np.zeros(800), np.ones(800) * 0.5], 8000)
+    >>> x, sr = open_audio(path)
+    >>> x.dtype, x.shape, sr, float(x[0])
+    (dtype('float32'), (800,), 8000, 0.25)
+    """
+    from . import audio
+
+    x, sr = audio.load(os.fspath(audio_fn))
+    return x, int(sr)
 
 
 def f0_to_midi_pitch(f0):

@@ -29,7 +29,8 @@ pub struct Cli {
 /// Options every command accepts.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// Directory of dataset definitions (*.json); repeat for several. Default: the
+    /// Directory of dataset definitions (*.json); repeat for several; `<embedded>`
+    /// stands for the official collection (to combine it with others). Default: the
     /// official collection embedded in asmd.
     #[arg(long = "definitions", short = 'd', global = true, value_name = "DIR")]
     pub definitions: Vec<PathBuf>,

@@ -14,14 +14,7 @@ pub(crate) fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
     if g.definitions.is_empty() {
         return Ok(asmd::definition::official()?.to_vec());
     }
-    let mut all = Vec::new();
-    for d in &g.definitions {
-        all.extend(asmd::definition::load_dir(
-            d,
-            asmd::definition::OnInvalid::Fail,
-        )?);
-    }
-    Ok(all)
+    asmd::definition::load_dirs(&g.definitions, asmd::definition::OnInvalid::Fail)
 }
 
 pub(crate) fn metadataset(g: &Global) -> asmd::Result<Metadataset> {
@@ -88,6 +81,7 @@ fn report_json(r: &install::InstallReport) -> serde_json::Value {
             "name": d.name,
             "outcome": d.outcome.name(),
             "error": match &d.outcome { Outcome::Failed(e) => Some(e.to_string()), _ => None },
+            "reason": match &d.outcome { Outcome::Skipped(r) => Some(r.clone()), _ => None },
             "received_bytes": d.received,
             "ground_truth": match &d.ground_truth {
                 None => json!(null),
@@ -149,6 +143,7 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
             };
             match &d.outcome {
                 Outcome::Failed(e) => crate::outln!("{:<18} failed: {e}", d.name),
+                Outcome::Skipped(r) => crate::outln!("{:<18} skipped: {r}", d.name),
                 o => crate::outln!("{:<18} {}{gt}", d.name, o.name()),
             }
         }

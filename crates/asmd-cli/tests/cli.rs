@@ -89,7 +89,7 @@ fn list_shows_the_embedded_collection() {
         .iter()
         .map(|d| d["songs"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 1787);
+    assert_eq!(total, 1792);
 }
 
 #[test]

@@ -185,13 +185,7 @@ fn convert_run(
         None => asmd::definition::official().py_err(py)?.to_vec(),
         Some(dirs) if dirs.is_empty() => asmd::definition::official().py_err(py)?.to_vec(),
         Some(dirs) => {
-            let mut all = Vec::new();
-            for d in dirs {
-                all.extend(
-                    asmd::definition::load_dir(&d, asmd::definition::OnInvalid::Fail).py_err(py)?,
-                );
-            }
-            all
+            asmd::definition::load_dirs(&dirs, asmd::definition::OnInvalid::Fail).py_err(py)?
         }
     };
     let opts = ConvertOptions {
@@ -213,7 +207,89 @@ fn convert_run(
     Ok(summary.to_json().to_string())
 }
 
+/// Convert one song of a definition (given as JSON text), always rewriting its files;
+/// returns the absolute paths written. A failed song raises its error.
+#[pyfunction]
+#[pyo3(signature = (definition_json, song_index, install_dir, seed, misalign_model=None))]
+fn convert_song(
+    py: Python<'_>,
+    definition_json: &str,
+    song_index: usize,
+    install_dir: PathBuf,
+    seed: u64,
+    misalign_model: Option<String>,
+) -> PyResult<Vec<PathBuf>> {
+    let def =
+        asmd::Definition::from_json_str(definition_json, "<conversion argument>").py_err(py)?;
+    let misalign = match misalign_model {
+        Some(text) => {
+            let model =
+                asmd::misalign::Model::from_json_str(&text, "alignment_stats model").py_err(py)?;
+            Some(asmd::misalign::Generator::new(model).hook())
+        }
+        None => None,
+    };
+    let opts = ConvertOptions {
+        install_dir,
+        force: true,
+        seed,
+        misalign,
+        jobs: 1,
+        ..Default::default()
+    };
+    let r = snapshot();
+    let report = py
+        .detach(|| asmd::convert::convert_song(&def, song_index, &r, &opts))
+        .py_err(py)?;
+    if let asmd::convert::Outcome::Failed(f) = report.outcome {
+        return Err(crate::error::to_py(py, f.error));
+    }
+    Ok(report.written)
+}
+
+/// The input path a converter derives from a ground-truth path (ASMD's `change_ext`).
+#[pyfunction]
+fn change_ext(
+    py: Python<'_>,
+    input_fn: PathBuf,
+    new_ext: &str,
+    no_dot: bool,
+    remove_player: bool,
+) -> PyResult<PathBuf> {
+    asmd::convert::change_ext(&input_fn, new_ext, no_dot, remove_player).py_err(py)
+}
+
+/// Lower case, alphanumerics only.
+#[pyfunction]
+fn normalize_text(text: &str) -> String {
+    asmd::convert::normalize_instrument_name(text)
+}
+
+/// Length of the longest common substring.
+#[pyfunction]
+fn text_similarity(a: &str, b: &str) -> usize {
+    asmd::convert::text_similarity(a, b)
+}
+
+/// The 128 General-MIDI program names (pretty_midi's `INSTRUMENT_MAP`).
+#[pyfunction]
+fn gm_program_names() -> Vec<&'static str> {
+    asmd::convert::GM_PROGRAM_NAMES.to_vec()
+}
+
+/// The General-MIDI program asmd gives an instrument name (128 drum kit, 255 unknown).
+#[pyfunction]
+fn instrument_program(name: &str) -> i64 {
+    asmd::convert::instrument_program(name)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(convert_song, m)?)?;
+    m.add_function(wrap_pyfunction!(change_ext, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_text, m)?)?;
+    m.add_function(wrap_pyfunction!(text_similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(gm_program_names, m)?)?;
+    m.add_function(wrap_pyfunction!(instrument_program, m)?)?;
     m.add_function(wrap_pyfunction!(register_converter, m)?)?;
     m.add_function(wrap_pyfunction!(converter_names, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_converter_input, m)?)?;

@@ -156,13 +156,55 @@ impl PyDataset {
         self.inner.set_install_dir(dir);
     }
 
+    /// The metadataset as JSON: its five keys and any other key of the file.
     fn metadataset_json(&self) -> String {
         let m = self.inner.metadataset();
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "author": m.author, "year": m.year, "url": m.url,
             "install_dir": m.install_dir, "decompress_path": m.decompress_path,
-        })
-        .to_string()
+        });
+        for (k, x) in &m.extra {
+            v[k] = x.clone();
+        }
+        v.to_string()
+    }
+
+    /// The files of item `idx` as `[mixed, sources, ground truths]`.
+    fn item<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
+        let p = self.inner.item(idx).py_err(py)?;
+        PyList::new(
+            py,
+            [
+                PyList::new(py, &p.mixed)?,
+                PyList::new(py, &p.sources)?,
+                PyList::new(py, &p.ground_truth)?,
+            ],
+        )
+    }
+
+    /// Set the inclusion flags of every dataset and song (as edited in
+    /// `Dataset.datasets`); `paths` follow at the next filter, as in ASMD 0.5.1.
+    fn set_inclusion(
+        &mut self,
+        py: Python<'_>,
+        datasets: Vec<bool>,
+        songs: Vec<Vec<bool>>,
+    ) -> PyResult<()> {
+        self.inner.set_inclusion(datasets, songs).py_err(py)
+    }
+
+    /// The inclusion flags: `(per dataset, per song of each dataset)`.
+    fn inclusion(&self) -> (Vec<bool>, Vec<Vec<bool>>) {
+        (
+            self.inner.dataset_included().to_vec(),
+            self.inner.song_included().to_vec(),
+        )
+    }
+
+    /// Split by a given assignment (`splits[i]`: the split of item `i`).
+    fn split(&self, py: Python<'_>, splits: Vec<usize>, n: usize) -> PyResult<Vec<Self>> {
+        let parts = self.inner.split(&splits, n).py_err(py)?;
+        Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
     #[getter]
@@ -192,16 +234,27 @@ impl PyDataset {
         Ok(d)
     }
 
-    /// JSON list of the included songs (each with its `dataset` name).
+    /// JSON list of the included songs (each with its `dataset` name), in definition
+    /// order: what the inclusion flags say, as ASMD 0.5.1's `get_songs` (independent of
+    /// later edits of `paths`).
     fn songs_json(&self) -> String {
-        let list: Vec<serde_json::Value> = self
-            .inner
-            .songs()
-            .map(|(d, s)| {
-                let mut v = s.to_json();
-                v["included"] = true.into();
-                v["dataset"] = d.name.clone().into();
-                v
+        let d = &self.inner;
+        let list: Vec<serde_json::Value> = d
+            .definitions()
+            .iter()
+            .zip(d.dataset_included().iter().zip(d.song_included()))
+            .filter(|(_, (&inc, _))| inc)
+            .flat_map(|(def, (_, songs))| {
+                def.songs
+                    .iter()
+                    .zip(songs)
+                    .filter(|(_, &inc)| inc)
+                    .map(move |(s, _)| {
+                        let mut v = s.to_json();
+                        v["included"] = true.into();
+                        v["dataset"] = def.name.clone().into();
+                        v
+                    })
             })
             .collect();
         serde_json::Value::Array(list).to_string()

@@ -45,6 +45,13 @@ fn prime_allocator() {
 fn _asmd(m: &Bound<'_, PyModule>) -> PyResult<()> {
     prime_allocator();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("OFFICIAL_DEFINITIONS", asmd::definition::OFFICIAL_DIR)?;
+    m.add("INSTALL_MARKER", asmd::install::state::MARKER)?;
+    m.add("GROUND_TRUTH_URL", asmd::install::GROUND_TRUTH_URL)?;
+    m.add(
+        "USER_DATA_DIR",
+        asmd::metadataset::data_dir().map(|p| p.to_string_lossy().into_owned()),
+    )?;
     m.add_class::<dataset::PyDataset>()?;
     m.add_function(wrap_pyfunction!(_after_fork_in_child, m)?)?;
     ground_truth::register(m)?;

@@ -12,7 +12,7 @@
 //! use asmd::Dataset;
 //! // the official collection, with the default datasets.json
 //! let mut d = Dataset::official().unwrap();
-//! assert_eq!(d.len(), 1787);
+//! assert_eq!(d.len(), 1792);
 //! d.filter(&asmd::FilterOptions { datasets: vec!["bach10".into()], ..Default::default() }).unwrap();
 //! assert_eq!(d.len(), 10);
 //! ```

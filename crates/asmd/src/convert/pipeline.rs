@@ -398,6 +398,52 @@ fn matches_name(list: &[String], name: &str) -> bool {
     list.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// Convert the ground truth of one song, `def.songs[song_index]` (what ASMD 0.5.1's
+/// `conversion_tool.conversion` did for one song), on the calling thread. Errors of the
+/// song are in its [`SongReport`]; `Err` only for a definition whose converters are
+/// unknown or a song index out of range.
+pub fn convert_song(
+    def: &Definition,
+    song_index: usize,
+    registry: &Registry,
+    options: &ConvertOptions,
+) -> Result<SongReport> {
+    if song_index >= def.songs.len() {
+        return Err(Error::new(
+            ErrorKind::Index,
+            format!(
+                "song {song_index} is out of range: {} has {} songs",
+                def.name,
+                def.songs.len()
+            ),
+        ));
+    }
+    check_definition(def, registry)?;
+    let run = Run {
+        registry,
+        options,
+        boundaries: boundaries(std::iter::once(def), options)?,
+    };
+    Ok(run.song(def, song_index))
+}
+
+/// The folders each dataset's conversion may write into: the install folder, or the
+/// dataset's own folder (which may be a link to another disk).
+fn boundaries<'a>(
+    defs: impl Iterator<Item = &'a Definition>,
+    options: &ConvertOptions,
+) -> Result<std::collections::HashMap<&'a str, Boundary>> {
+    let mut out = std::collections::HashMap::new();
+    for d in defs {
+        let dir = options.install_dir.join(&d.name);
+        out.insert(
+            d.name.as_str(),
+            Boundary::new(&options.install_dir)?.or_inside(&dir)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Convert the ground truth of `definitions` (see the module documentation).
 ///
 /// Fails as a whole only before converting anything: an unknown dataset in the
@@ -461,16 +507,10 @@ pub fn convert(
         .num_threads(options.jobs)
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
-    let mut boundaries = std::collections::HashMap::new();
-    for d in &selected {
-        let dir = options.install_dir.join(&d.name);
-        let b = Boundary::new(&options.install_dir)?.or_inside(&dir)?;
-        boundaries.insert(d.name.as_str(), b);
-    }
     let run = Run {
         registry,
         options,
-        boundaries,
+        boundaries: boundaries(selected.iter().copied(), options)?,
     };
     summary.songs = pool.install(|| {
         jobs.par_iter()

@@ -271,6 +271,7 @@ impl AsapOptions {
             fetch: Fetch {
                 url: ASAP_URL.to_string(),
                 name: Some("asap-dataset-1.1.zip".to_string()),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use super::checksum::{Digests, Hasher};
 use super::download::{Http, Progress};
 use super::mega::{self, MegaFile, MegaLink};
-use super::recipe::{url_file_name, Fetch};
+use super::recipe::{url_file_name, Fetch, UNKNOWN_URL};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Environment variable carrying the mirror to child processes.
@@ -65,8 +65,8 @@ impl Mirror {
         }
     }
 
-    /// Relative names under which `url` / `name` is looked up on the mirror.
-    fn candidates(url: &str, name: Option<&str>) -> Vec<String> {
+    /// Relative names under which `url` / `names` is looked up on the mirror.
+    fn candidates(url: &str, names: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         if !MegaLink::is_mega(url) {
             let no_query = url.split(['?', '#']).next().unwrap_or(url);
@@ -78,7 +78,7 @@ impl Mirror {
                 }
             }
         }
-        if let Some(n) = name {
+        for n in names {
             if !out.iter().any(|c| c == n) {
                 out.push(n.to_string());
             }
@@ -176,11 +176,12 @@ impl Fetcher {
         Fetcher { http, mirror }
     }
 
-    fn mirror_lookup(&self, url: &str, name: Option<&str>) -> Result<Option<Origin>> {
+    fn mirror_lookup(&self, url: &str, names: &[&str]) -> Result<Option<Origin>> {
         let Some(m) = &self.mirror else {
             return Ok(None);
         };
-        for c in Mirror::candidates(url, name) {
+        let url = if url == UNKNOWN_URL { "" } else { url };
+        for c in Mirror::candidates(url, names) {
             match m {
                 Mirror::Dir(d) => {
                     let p = d.join(&c);
@@ -219,12 +220,40 @@ impl Fetcher {
             mega_file = Some(f);
         }
         let name = name.unwrap_or_else(|| "download".into());
-        if let Some(origin) = self.mirror_lookup(&fetch.url, Some(&name))? {
+        let mut names = vec![name.as_str()];
+        names.extend(fetch.alternatives.iter().map(String::as_str));
+        if let Some(origin) = self.mirror_lookup(&fetch.url, &names)? {
             let size = match &origin {
                 Origin::MirrorDir(p) => Some(std::fs::metadata(p).with_path(p)?.len()),
                 _ => None,
             };
+            // stored under the name found (an alternative keeps its own name)
+            let name = match &origin {
+                Origin::MirrorDir(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+                Origin::MirrorUrl(u) => url_file_name(u).map(|n| percent_decode(&n)),
+                _ => None,
+            }
+            .filter(|n| names.contains(&n.as_str()))
+            .unwrap_or(name);
             return Ok(Resolved { origin, name, size });
+        }
+        if !fetch.has_source() {
+            let mut all = names.iter().map(|n| format!("`{n}`"));
+            let first = all.next().unwrap_or_default();
+            let others: Vec<String> = all.collect();
+            let what = if others.is_empty() {
+                first
+            } else {
+                format!("{first} (or {})", others.join(", "))
+            };
+            let hint = match &self.mirror {
+                None => "pass --mirror DIR, DIR being a folder holding it".to_string(),
+                Some(m) => format!("the mirror {} does not hold it", m.to_env_value()),
+            };
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no download source is known for {what}: {hint}"),
+            ));
         }
         if MegaLink::is_mega(&fetch.url) {
             let f = match mega_file {
@@ -324,7 +353,7 @@ impl Fetcher {
     /// Read a small text resource (a web page) from the mirror or the official URL.
     pub fn get_text(&self, url: &str) -> Result<String> {
         let name = url_file_name(url);
-        let bytes = match self.mirror_lookup(url, name.as_deref())? {
+        let bytes = match self.mirror_lookup(url, name.as_deref().as_slice())? {
             Some(Origin::MirrorDir(p)) => std::fs::read(&p).with_path(&p)?,
             Some(Origin::MirrorUrl(u)) => self.http.get_bytes(&u, 64 << 20)?,
             _ => self.http.get_bytes(url, 64 << 20)?,
@@ -450,11 +479,11 @@ mod tests {
     #[test]
     fn mirror_candidates() {
         assert_eq!(
-            Mirror::candidates("http://repo/p/data/audio.zip?x=1", Some("audio.zip")),
+            Mirror::candidates("http://repo/p/data/audio.zip?x=1", &["audio.zip"]),
             ["p/data/audio.zip", "audio.zip"]
         );
         assert_eq!(
-            Mirror::candidates("https://mega.nz/#!a!b", Some("flute.zip")),
+            Mirror::candidates("https://mega.nz/#!a!b", &["flute.zip"]),
             ["flute.zip"]
         );
         assert_eq!(percent_decode("a%20b%2"), "a b%2");

@@ -49,6 +49,7 @@ impl GtSource {
             fetch: Fetch {
                 url: GROUND_TRUTH_URL.to_string(),
                 name: Some("ground_truth.tar.gz".to_string()),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },
@@ -66,6 +67,7 @@ impl GtSource {
             fetch: Fetch {
                 url: url.to_string(),
                 name: Some(name),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },

@@ -88,6 +88,9 @@ pub struct InstallOptions {
     pub definitions: Vec<Definition>,
     /// Datasets to install, by name (case-insensitive); empty = all.
     pub datasets: Vec<String>,
+    /// Leave out, with the reason, datasets whose files have no known source and are
+    /// not on the mirror (always done when `datasets` is empty, i.e. for "all").
+    pub skip_unavailable: bool,
     /// Ground truth: archive, conversion or nothing.
     pub ground_truth: GtMode,
     /// Where the ground-truth archive comes from.
@@ -150,6 +153,7 @@ impl InstallOptions {
             work_dir: None,
             definitions,
             datasets: Vec::new(),
+            skip_unavailable: false,
             ground_truth: GtMode::Archive,
             gt_source: GtSource::official(),
             convert: None,
@@ -230,6 +234,10 @@ pub enum Outcome {
     AlreadyInstalled,
     /// A complete folder without marker was found and recorded as installed.
     Adopted,
+    /// Left out of an install of every dataset, for the reason given: its files have no
+    /// known source and the mirror does not hold them. (Named explicitly, such a dataset
+    /// fails with that reason instead.)
+    Skipped(String),
     /// Not installed: the error says why.
     Failed(Error),
 }
@@ -240,14 +248,32 @@ impl Outcome {
         !matches!(self, Outcome::Failed(_))
     }
 
-    /// `installed`, `already installed`, `adopted` or `failed`.
+    /// `installed`, `already installed`, `adopted`, `skipped` or `failed`.
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Installed => "installed",
             Outcome::AlreadyInstalled => "already installed",
             Outcome::Adopted => "adopted",
+            Outcome::Skipped(_) => "skipped",
             Outcome::Failed(_) => "failed",
         }
+    }
+
+    /// Why a dataset was skipped or failed.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Outcome::Skipped(r) => Some(r.clone()),
+            Outcome::Failed(e) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    /// True when the dataset is in place after the run.
+    pub fn in_place(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Installed | Outcome::AlreadyInstalled | Outcome::Adopted
+        )
     }
 }
 
@@ -320,6 +346,35 @@ fn lock(layout: &state::Layout) -> Result<InstallLock> {
         )
         .with_file(&p)),
     }
+}
+
+/// Why a dataset is left out of an install of *every* dataset: a file of its recipe has
+/// no known source and the mirror does not hold it (e.g. TRIOS, whose host is gone).
+/// Datasets named explicitly are never skipped (they fail with that reason), nor are
+/// installed ones.
+fn skip_reason(
+    opts: &InstallOptions,
+    def: &Definition,
+    rec: &recipe::Recipe,
+    fetcher: &fetch::Fetcher,
+    layout: &state::Layout,
+) -> Option<String> {
+    if !(opts.datasets.is_empty() || opts.skip_unavailable)
+        || (!opts.force && layout.dataset(&def.name).join(state::MARKER).is_file())
+    {
+        return None;
+    }
+    rec.fetches()
+        .into_iter()
+        .filter(|f| !f.has_source())
+        .find_map(|f| fetcher.resolve(f).err())
+        .map(|e| {
+            format!(
+                "{}; name it (`asmd install {}`) with a mirror to install it",
+                e.message(),
+                def.name
+            )
+        })
 }
 
 /// Install the chosen datasets (see the module documentation). Per-dataset failures
@@ -399,9 +454,12 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     asmd_dir: &asmd_dir,
                     opts,
                 };
-                let (outcome, received) = match steps::install_dataset(&ctx) {
-                    Ok((o, r)) => (o, r),
-                    Err(e) => (Outcome::Failed(e), 0),
+                let (outcome, received) = match skip_reason(opts, def, rec, &fetcher, &layout) {
+                    Some(reason) => (Outcome::Skipped(reason), 0),
+                    None => match steps::install_dataset(&ctx) {
+                        Ok((o, r)) => (o, r),
+                        Err(e) => (Outcome::Failed(e), 0),
+                    },
                 };
                 reporter.finished(&def.name, &outcome);
                 if let Some(slot) = outcomes.get(k) {
@@ -438,7 +496,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 .iter()
                 .zip(&report.datasets)
                 .filter(|(d, r)| {
-                    r.outcome.ok()
+                    r.outcome.in_place()
                         && (opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file())
                 })
                 .map(|(d, _)| *d)
@@ -461,7 +519,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 Some(Err(e)) => Err(e.to_string()),
             };
             for (def, rep) in selected.iter().zip(report.datasets.iter_mut()) {
-                if !rep.outcome.ok() {
+                if !rep.outcome.in_place() {
                     continue;
                 }
                 let dir = layout.dataset(&def.name);
@@ -491,7 +549,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
         GtMode::Convert => {
             if let Some(hook) = &opts.convert {
                 for (def, rep) in selected.iter().zip(report.datasets.iter_mut()) {
-                    if !rep.outcome.ok() {
+                    if !rep.outcome.in_place() {
                         continue;
                     }
                     let dir = layout.dataset(&def.name);

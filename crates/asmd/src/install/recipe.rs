@@ -43,15 +43,22 @@ use super::unpack::ArchiveFormat;
 use crate::definition::Definition;
 use crate::error::{Error, Result};
 
+/// The `url` of a download step whose file has no known source: it is only looked up
+/// on the mirror (`--mirror`), under its `name` and `alternatives`.
+pub const UNKNOWN_URL: &str = "unknown";
+
 /// Something to fetch: a URL, the file name it is stored (and mirrored) under, and what
 /// it must look like.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetch {
-    /// Official source (http, https or a public mega.nz link).
+    /// Official source (http, https or a public mega.nz link), or [`UNKNOWN_URL`].
     pub url: String,
     /// File name in the downloads folder and on mirrors (`None`: from the URL, or from
     /// Mega's attributes).
     pub name: Option<String>,
+    /// Other names the same file is known under, also looked up on mirrors (e.g. the
+    /// name of a re-upload).
+    pub alternatives: Vec<String>,
     /// Expected checksum.
     pub checksum: Option<Checksum>,
     /// Expected size in bytes.
@@ -64,9 +71,15 @@ impl Fetch {
         Fetch {
             url: url.into(),
             name: None,
+            alternatives: Vec::new(),
             checksum: None,
             size: None,
         }
+    }
+
+    /// False when no source is known ([`UNKNOWN_URL`]): only a mirror can provide it.
+    pub fn has_source(&self) -> bool {
+        self.url != UNKNOWN_URL
     }
 
     /// The file name: explicit, else the last segment of the URL's path (for Mega links,
@@ -132,6 +145,8 @@ pub enum Step {
         from: String,
         /// Destination (a folder when it ends with `/`, exists as one, or several match).
         to: String,
+        /// Nothing matching is fine (e.g. a folder only some editions of an archive have).
+        optional: bool,
     },
     /// Copy files matching a glob (may read `&asmd_dir/...`).
     Copy {
@@ -139,6 +154,8 @@ pub enum Step {
         from: String,
         /// Destination.
         to: String,
+        /// Nothing matching is fine.
+        optional: bool,
     },
     /// Remove files or folders matching a glob (nothing matching is fine).
     Remove {
@@ -173,13 +190,33 @@ impl Step {
     /// One line describing the step (plans and logs).
     pub fn describe(&self) -> String {
         match self {
-            Step::Download { fetch, to } => match to {
-                Some(t) => format!("download {} to {t}", fetch.url),
-                None => format!("download {}", fetch.url),
-            },
+            Step::Download { fetch, to } => {
+                let what = if fetch.has_source() {
+                    fetch.url.clone()
+                } else {
+                    format!(
+                        "{} (no known source: from the mirror only)",
+                        fetch.file_name().unwrap_or_default()
+                    )
+                };
+                match to {
+                    Some(t) => format!("download {what} to {t}"),
+                    None => format!("download {what}"),
+                }
+            }
             Step::Unpack { archive, to, .. } => format!("unpack {archive} into {to}"),
-            Step::Move { from, to } => format!("move {from} to {to}"),
-            Step::Copy { from, to } => format!("copy {from} to {to}"),
+            Step::Move { from, to, optional } => {
+                format!(
+                    "move {from} to {to}{}",
+                    if *optional { " (if any)" } else { "" }
+                )
+            }
+            Step::Copy { from, to, optional } => {
+                format!(
+                    "copy {from} to {to}{}",
+                    if *optional { " (if any)" } else { "" }
+                )
+            }
             Step::Remove { path } => format!("remove {path}"),
             Step::DownloadLinks { page, accept, to } => {
                 format!(
@@ -238,6 +275,7 @@ impl Recipe {
             let fetch = Fetch {
                 url: url.clone(),
                 name: None,
+                alternatives: Vec::new(),
                 checksum,
                 size,
             };
@@ -334,6 +372,17 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
             )),
         }
     };
+    let flag = |key: &str| -> Result<bool> {
+        match o.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Error::format(
+                origin,
+                format!("{loc}.{key}"),
+                "expected true or false",
+            )),
+        }
+    };
     let req = |key: &str| -> Result<String> {
         s(key)?.ok_or_else(|| Error::format(origin, loc, format!("missing required key `{key}`")))
     };
@@ -344,9 +393,9 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
     };
     let op = req("op")?;
     let allowed: &[&str] = match op.as_str() {
-        "download" => &["url", "name", "checksum", "size", "to"],
+        "download" => &["url", "name", "alternatives", "checksum", "size", "to"],
         "unpack" => &["archive", "to", "format"],
-        "move" | "copy" => &["from", "to"],
+        "move" | "copy" => &["from", "to", "optional"],
         "remove" => &["path"],
         "download_links" => &["page", "accept", "to"],
         "asap_scores" => &["url", "name", "checksum", "size", "maestro"],
@@ -375,7 +424,18 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
     }
     let fetch = |o: &Map<String, Value>| -> Result<Fetch> {
         let url = req("url")?;
-        check_url(&url, def, &format!("{loc}.url"))?;
+        if url == UNKNOWN_URL {
+            if s("name")?.is_none() {
+                return Err(Error::format(
+                    origin,
+                    loc,
+                    "a download without a known source (`url`: \"unknown\") needs the `name` \
+                     of the file to look up on the mirror",
+                ));
+            }
+        } else {
+            check_url(&url, def, &format!("{loc}.url"))?;
+        }
         let checksum = match o.get("checksum") {
             Some(c) => Some(Checksum::from_json(c, origin, &format!("{loc}.checksum"))?),
             None => None,
@@ -396,9 +456,32 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
                 ));
             }
         }
+        let alternatives = match o.get("alternatives") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v.as_str() {
+                    Some(n) if is_plain_file_name(n) => Ok(n.to_string()),
+                    _ => Err(Error::format(
+                        origin,
+                        format!("{loc}.alternatives[{i}]"),
+                        "expected a plain file name",
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(_) => {
+                return Err(Error::format(
+                    origin,
+                    format!("{loc}.alternatives"),
+                    "expected a list of file names",
+                ))
+            }
+        };
         Ok(Fetch {
             url,
             name,
+            alternatives,
             checksum,
             size,
         })
@@ -428,10 +511,12 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         "move" => Step::Move {
             from: path("from", req("from")?)?,
             to: path("to", req("to")?)?,
+            optional: flag("optional")?,
         },
         "copy" => Step::Copy {
             from: path("from", req("from")?)?,
             to: path("to", req("to")?)?,
+            optional: flag("optional")?,
         },
         "remove" => Step::Remove {
             path: path("path", req("path")?)?,
@@ -572,6 +657,57 @@ mod tests {
             Recipe::of(&d).unwrap_err().location(),
             Some("$.install.steps[0].recursive")
         );
+    }
+
+    #[test]
+    fn mirror_only_downloads_and_optional_moves() {
+        let d = def_with(serde_json::json!({"steps": [
+            {"op": "download", "url": "unknown", "name": "T.zip", "alternatives": ["T 2.zip"]},
+            {"op": "unpack", "archive": "T.zip"},
+            {"op": "move", "from": "T 2/*", "to": "T/", "optional": true}
+        ]}))
+        .unwrap();
+        let r = Recipe::of(&d).unwrap();
+        let f = r.fetches()[0];
+        assert!(!f.has_source());
+        assert_eq!(f.alternatives, ["T 2.zip"]);
+        assert!(r.steps[0].describe().contains("from the mirror only"));
+        assert!(matches!(&r.steps[2], Step::Move { optional: true, .. }));
+        // the mirror folder holding the alternative provides it, under its own name
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("T 2.zip"), b"x").unwrap();
+        let http = super::super::download::Http::new(Default::default());
+        let with = super::super::fetch::Fetcher::new(
+            http.clone(),
+            Some(super::super::Mirror::Dir(dir.path().to_path_buf())),
+        );
+        assert_eq!(with.resolve(f).unwrap().name, "T 2.zip");
+        // without a mirror: a clear error, no network
+        let without = super::super::fetch::Fetcher::new(http, None);
+        let e = without.resolve(f).unwrap_err();
+        assert!(
+            e.message()
+                .contains("no download source is known for `T.zip` (or `T 2.zip`)"),
+            "{e}"
+        );
+        // `url: unknown` needs a name; alternatives and `optional` are checked
+        for (bad, at) in [
+            (
+                serde_json::json!({"op": "download", "url": "unknown"}),
+                "$.install.steps[0]",
+            ),
+            (
+                serde_json::json!({"op": "download", "url": "unknown", "name": "a", "alternatives": ["../b"]}),
+                "$.install.steps[0].alternatives[0]",
+            ),
+            (
+                serde_json::json!({"op": "move", "from": "a", "to": "b", "optional": "yes"}),
+                "$.install.steps[0].optional",
+            ),
+        ] {
+            let d = def_with(serde_json::json!({ "steps": [bad] })).unwrap();
+            assert_eq!(Recipe::of(&d).unwrap_err().location(), Some(at));
+        }
     }
 
     #[test]

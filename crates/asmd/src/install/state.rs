@@ -24,7 +24,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let defs = asmd::definition::official().unwrap();
 //! let st = asmd::install::state::status(dir.path(), &defs, None).unwrap();
-//! assert_eq!(st.len(), 7);
+//! assert_eq!(st.len(), 8);
 //! assert!(st.iter().all(|s| s.state == asmd::install::state::DatasetState::Absent));
 //! ```
 

@@ -346,6 +346,10 @@ impl DatasetCtx<'_> {
                 .unwrap_or_default(),
         });
         run.fetched.insert(resolved.name.clone(), got.path.clone());
+        // later steps name the file by its declared name, whichever alternative was found
+        if let Some(n) = fetch.file_name() {
+            run.fetched.insert(n, got.path.clone());
+        }
         run.fetched.insert(fetch.url.clone(), got.path.clone());
         Ok(got.path)
     }
@@ -401,10 +405,10 @@ impl DatasetCtx<'_> {
                     run.known.insert(rel, (w.size, w.crc32));
                 }
             }
-            Step::Move { from, to } => {
+            Step::Move { from, to, optional } => {
                 let matches = glob_in(&stage, from)?;
                 if matches.is_empty() {
-                    return if resumed {
+                    return if resumed || *optional {
                         Ok(())
                     } else {
                         Err(Error::new(
@@ -433,7 +437,7 @@ impl DatasetCtx<'_> {
                     move_path(m, target, &b)?;
                 }
             }
-            Step::Copy { from, to } => {
+            Step::Copy { from, to, optional } => {
                 let (base, pat) = match from.strip_prefix("&asmd_dir/") {
                     Some(rest) => (self.asmd_dir.to_path_buf(), rest.to_string()),
                     None => (stage.clone(), from.clone()),
@@ -441,7 +445,7 @@ impl DatasetCtx<'_> {
                 let read = Boundary::new(&base)?;
                 let matches = glob_in(&base, &pat)?;
                 if matches.is_empty() {
-                    return if resumed {
+                    return if resumed || *optional {
                         Ok(())
                     } else {
                         Err(Error::new(
@@ -512,6 +516,7 @@ impl DatasetCtx<'_> {
                     let fetch = Fetch {
                         url,
                         name: Some(name.clone()),
+                        alternatives: Vec::new(),
                         checksum: None,
                         size: None,
                     };

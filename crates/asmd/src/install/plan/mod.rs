@@ -290,6 +290,7 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
                                     let f = Fetch {
                                         url: l,
                                         name: Some(name),
+                                        alternatives: Vec::new(),
                                         checksum: None,
                                         size: None,
                                     };
