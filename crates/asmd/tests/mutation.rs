@@ -10,6 +10,10 @@
 //! other tests. The child records the index of the mutant it is working on in a file
 //! before running it; when the child dies, the parent rebuilds that mutant from the seed.
 //!
+//! Before the mutants, the child runs the seeds as they are and every input that once
+//! crashed the target (`tests/fixtures/regressions/<target>/`, fixed;
+//! `fuzz/regressions/<target>/`, waiting for a fix from other work).
+//!
 //! `ASMD_MUTANTS` (default 2000 per target) and `ASMD_MUTATION_SEED` (default
 //! 0x5eed_a5d0) change the run; the mutants are a pure function of the seed files, the
 //! seed and the index.
@@ -35,6 +39,8 @@ const DEFAULT_SEED: u64 = 0x5eed_a5d0;
 /// A child that runs longer than this is hung (the normal run takes seconds).
 const CHILD_TIMEOUT: Duration = Duration::from_secs(300);
 const DONE: u64 = u64::MAX;
+/// Progress marks of the fixed inputs: this bit and the input's index.
+const FILE: u64 = 1 << 63;
 
 fn env_u64(key: &str, default: u64) -> u64 {
     match std::env::var(key) {
@@ -56,20 +62,48 @@ fn seeds_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
+/// Inputs that once crashed `target`: fixed ones (regression fixtures of this suite) and
+/// ones kept in `fuzz/regressions/` until the work that fixes them lands.
+fn regression_dirs(target: &str) -> [PathBuf; 2] {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        here.join("tests/fixtures/regressions").join(target),
+        here.join("../../fuzz/regressions").join(target),
+    ]
+}
+
 fn read_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = seeds_dir(target);
-    let mut seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    let seeds = read_files(&dir);
+    assert!(!seeds.is_empty(), "no seed in {}", dir.display());
+    seeds
+}
+
+/// What the child runs before the mutants: the seeds and the regression files.
+fn fixed_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut dirs = vec![seeds_dir(target)];
+    dirs.extend(regression_dirs(target));
+    dirs.iter()
+        .flat_map(|d| read_files(d).into_iter().map(|(n, b)| (d.join(n), b)))
+        .collect()
+}
+
+/// The files of `dir` (none when it does not exist), sorted by name.
+fn read_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, Vec<u8>)> = entries
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap();
             (p.file_name().unwrap().to_string_lossy().into_owned(), bytes)
         })
+        .filter(|(name, _)| name != "README.md")
         .collect();
-    seeds.sort();
-    assert!(!seeds.is_empty(), "no seed in {}", dir.display());
-    seeds
+    files.sort();
+    files
 }
 
 // ---------------------------------------------------------------------------------
@@ -441,7 +475,12 @@ fn run(name: &str) {
     }
     let seeds = read_seeds(name);
     let what = match index {
-        0 => "a seed as it is".to_string(),
+        i if i & FILE != 0 => {
+            let k = (i & !FILE) as usize;
+            let (path, _) = &fixed_inputs(name)[k];
+            format!("the file {}", path.display())
+        }
+        0 => "nothing (it died before the first input)".to_string(),
         i => {
             let m = mutant(driver, &seeds, seed, i - 1);
             let p = save_mutant(name, seed, i - 1, &m);
@@ -494,11 +533,9 @@ fn child(name: &str) {
             ));
         }
     };
-    mark(0);
-    for (file, bytes) in &seeds {
-        try_one(format!("seed file {file}"), bytes, &|| {
-            seeds_dir(name).join(file)
-        });
+    for (k, (path, bytes)) in fixed_inputs(name).into_iter().enumerate() {
+        mark(FILE | k as u64);
+        try_one(format!("file {}", path.display()), &bytes, &|| path.clone());
     }
     for i in 0..count {
         mark(i + 1);

@@ -567,6 +567,20 @@ impl<'a> Parser<'a> {
             return Ok(UNKNOWN_INSTRUMENT);
         }
         self.skip_ws();
+        // an integer literal is read exactly (the writer writes any i64), not via f64
+        let rest = &self.b[self.i..];
+        if let Some(s) = decimal::scan(rest).filter(|s| s.integer) {
+            let text = std::str::from_utf8(&rest[..s.len]).unwrap_or_default();
+            return match text.parse::<i64>() {
+                Ok(x) => {
+                    self.i += s.len;
+                    Ok(x)
+                }
+                Err(_) => Err(self.err(format!(
+                    "program number {text} is out of range (a 64-bit integer)"
+                ))),
+            };
+        }
         match self.number() {
             Ok((x, _)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(x as i64),
             Ok((x, _)) => Err(self.err(format!("expected an integer program number, found {x}"))),
@@ -635,6 +649,23 @@ mod tests {
         gz[n - 4..].copy_from_slice(&(json.len() as u32).to_le_bytes());
         gunzip_into(&gz, Path::new("t.json.gz"), &mut out).unwrap();
         assert_eq!(out, json);
+    }
+
+    #[test]
+    fn every_written_instrument_reads_back_exactly() {
+        for x in [0, 40, 255, -1, i64::MAX, i64::MIN, (1 << 53) + 1] {
+            let gt = GroundTruth {
+                instrument: x,
+                ..Default::default()
+            };
+            let back = GroundTruth::from_json_slice(gt.to_json_string().as_bytes(), "t").unwrap();
+            assert_eq!(back.instrument, x);
+        }
+        let j = br#"{"instrument": 40.0}"#;
+        assert_eq!(GroundTruth::from_json_slice(j, "t").unwrap().instrument, 40);
+        let j = br#"{"instrument": 9223372036854775808}"#;
+        let err = GroundTruth::from_json_slice(j, "t").unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
     }
 
     #[test]
