@@ -9,9 +9,11 @@
 #
 # Works with the stable toolchain: cargo-fuzz needs nightly-only compiler flags
 # (sanitizers, coverage instrumentation), which RUSTC_BOOTSTRAP=1 unlocks. Builds go to
-# fuzz/target; the growing corpus to fuzz/corpus/<target> (seeded from the committed
-# fuzz/seeds/<target>); crashes, OOMs and timeouts to fuzz/artifacts/<target>/, with
-# the run's log as fuzz/artifacts/<target>/fuzz.log. None of these is committed.
+# fuzz/target; the growing corpus to fuzz/corpus/<target> (started from the committed
+# fuzz/seeds/<target> and the inputs that once crashed the target, in
+# crates/asmd/tests/fixtures/regressions/<target> and fuzz/regressions/<target>);
+# crashes, OOMs and timeouts to fuzz/artifacts/<target>/, with the run's log as
+# fuzz/artifacts/<target>/fuzz.log. None of these is committed.
 #
 # A run keeps going after a finding (libFuzzer's fork mode with -ignore_crashes), so
 # that one run reports every crash it can find. Settings from the environment:
@@ -60,7 +62,14 @@ else
     cargo fuzz build "${flags[@]}" "$target"
 fi
 
-scratch="$(mktemp -d)"
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+bin_dir="fuzz/target/$triple/release"
+# scratch files (targets whose API reads paths) on tmpfs where there is one
+if [[ -d /dev/shm && -w /dev/shm ]]; then
+    scratch="$(mktemp -d -p /dev/shm)"
+else
+    scratch="$(mktemp -d)"
+fi
 trap 'rm -rf "$scratch"' EXIT
 export ASMD_FUZZ_TMP="$scratch"
 
@@ -72,11 +81,16 @@ for t in "${selected[@]}"; do
     mkdir -p "$corpus" "$artifacts"
     log="$artifacts/fuzz.log"
     before=$(find "$artifacts" -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' | wc -l)
+    # the corpus grows in $corpus; seeds and past findings are read as extra corpora
+    extra=("fuzz/seeds/$t")
+    for d in "crates/asmd/tests/fixtures/regressions/$t" "fuzz/regressions/$t"; do
+        [[ -d "$d" ]] && extra+=("$d")
+    done
     echo "== $t: ${seconds}s" >&2
-    cargo fuzz run "${flags[@]}" "$t" "$corpus" "fuzz/seeds/$t" -- \
-        -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" \
+    "$bin_dir/$t" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" \
         -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-        -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || true
+        -artifact_prefix="$artifacts/" -print_final_stats=1 \
+        "$corpus" "${extra[@]}" >"$log" 2>&1 || true
     after=$(find "$artifacts" -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' | wc -l)
     # fork mode's progress lines: "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: T"
     last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true)
