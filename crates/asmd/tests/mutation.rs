@@ -550,7 +550,7 @@ fn child(name: &str) {
         let n = failures.len();
         failures.truncate(10);
         panic!(
-            "{n} of {count} mutants of `{name}` ({}) failed; the first:\n{}",
+            "{n} inputs of `{name}` ({}) failed (of its files and {count} mutants); the first:\n{}",
             driver.feeds,
             failures.join("\n")
         );
