@@ -20,6 +20,8 @@ import copy as _copy
 
 import numpy as np
 
+from . import _asmd
+
 __all__ = [
     "filter",
     "union",
@@ -32,6 +34,16 @@ __all__ = [
 ]
 
 _SCORE_TYPES = ("precise_alignment", "broad_alignment", "misaligned", "score")
+
+
+def _core(dataset, argument="dataset"):
+    """The engine dataset behind ``dataset``, or a ``TypeError`` naming ``argument``."""
+    core = getattr(dataset, "_core", None)
+    if not isinstance(core, _asmd._Dataset):
+        raise TypeError(
+            f"{argument} must be an asmd Dataset, got {type(dataset).__name__}"
+        )
+    return core
 
 
 def _score_types(score_type):
@@ -153,6 +165,7 @@ def filter(
 
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
+    _core(dataset)
     ret = _copy.copy(dataset) if copy else dataset
     ret._core.filter(
         _options(
@@ -175,6 +188,8 @@ def filter(
 def _combine(op, datasets, kwargs):
     if len(datasets) == 0:
         raise ValueError("at least one dataset is needed")
+    for k, d in enumerate(datasets):
+        _core(d, f"{op}() argument {k + 1}")
     if len(datasets) == 1:
         return _copy.deepcopy(datasets[0])
     opts = _options(**kwargs)
@@ -200,7 +215,7 @@ def intersect(*datasets, **kwargs):
 def complement(dataset, **kwargs):
     """Songs not selected in ``dataset``, then filtered with ``kwargs``."""
     out = _copy.copy(dataset)
-    out._core = dataset._core.complement(_options(**kwargs))
+    out._core = _core(dataset).complement(_options(**kwargs))
     return out
 
 
@@ -226,7 +241,7 @@ def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
         raise TypeError(
             f"random_state must be None, an int or a numpy RNG, got {random_state!r}"
         )
-    parts = dataset._core.choice([float(x) for x in p], seed, bool(exact))
+    parts = _core(dataset).choice([float(x) for x in p], seed, bool(exact))
     out = []
     for core in parts:
         d = _copy.copy(dataset)
@@ -267,7 +282,7 @@ def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
         )
     missing = return_notes in ("missing", "both")
     extra = return_notes in ("extra", "both")
-    out = dataset._core.get_score_mat(
+    out = _core(dataset).get_score_mat(
         _index(idx), _score_types(score_type), missing, extra
     )
     return out[0] if len(out) == 1 else out
@@ -284,6 +299,6 @@ def get_pedaling_mat(dataset, idx, frame_based=False, winlen=0.046, hop=0.01):
     """
     from .asmd import _index
 
-    return dataset._core.get_pedaling_mat(
+    return _core(dataset).get_pedaling_mat(
         _index(idx), bool(frame_based), float(winlen), float(hop)
     )

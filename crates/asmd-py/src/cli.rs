@@ -3,6 +3,7 @@
 //! returns the JSON result of `install`/`status`/`verify`; `asap_import` is the ASAP
 //! score import behind `python -m asmd.asap`.
 
+use asmd_py_macros::guard;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
@@ -12,12 +13,14 @@ use crate::error::{to_py, IntoPyResult};
 
 /// Run the `asmd` command line with `argv` (program name first); returns the exit code.
 /// The GIL is released while it runs.
+#[guard]
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
     py.detach(|| asmd_cli::run(argv))
 }
 
 /// Run `install`, `status` or `verify` and return `(exit code, JSON text)`.
+#[guard]
 #[pyfunction]
 fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, String)> {
     match py.detach(|| asmd_cli::run_json(argv)) {
@@ -30,6 +33,7 @@ fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, String)> {
 /// Download ASAP (mirror first: `$ASMD_MIRROR`) and copy each score next to its Maestro
 /// performance as `.score.mid`. The install dir is `$ASMD_INSTALL_DIR` (set by the
 /// installer for shell lines) or `install_dir`.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (install_dir, mirror=None))]
 fn asap_import<'py>(

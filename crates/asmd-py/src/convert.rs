@@ -7,6 +7,9 @@
 //! what it returns (ground-truth dicts, serialised to JSON on the Python side) with the
 //! engine's reader, so user output is validated exactly like built-in output.
 
+use asmd_py_macros::guard;
+
+use crate::args::{Count, Jobs, Seed};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -83,6 +86,7 @@ fn call_python(
 }
 
 /// Register (or replace) a Python converter under `name`.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (name, func, extensions, no_dot=true, remove_player=false))]
 fn register_converter(
@@ -105,12 +109,14 @@ fn register_converter(
 }
 
 /// Names of the registered converters.
+#[guard]
 #[pyfunction]
 fn converter_names() -> Vec<String> {
     snapshot().names().into_iter().map(str::to_string).collect()
 }
 
 /// The input file converter `name` would read for a ground-truth path (`None` if absent).
+#[guard]
 #[pyfunction]
 fn resolve_converter_input(
     py: Python<'_>,
@@ -127,6 +133,7 @@ fn resolve_converter_input(
 
 /// Run converter `name` for a ground-truth path: a list of ground-truth dicts, or `None`
 /// when its input file is absent.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (name, gt_path, params_json="{}"))]
 fn run_converter<'py>(
@@ -150,14 +157,16 @@ fn run_converter<'py>(
 }
 
 /// An empty ground truth as JSON text (the reference's `prototype_gt`).
+#[guard]
 #[pyfunction]
 fn prototype_gt_json() -> String {
     GroundTruth::default().to_json_string()
 }
 
 /// Run the conversion pipeline; returns the summary as JSON text.
+#[guard]
 #[pyfunction]
-#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false, misalign_model=None, part=None))]
+#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=Jobs(0), force=false, seed=Seed(1002), progress=false, misalign_model=None, part=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_run(
     py: Python<'_>,
@@ -166,12 +175,12 @@ fn convert_run(
     whitelist: Vec<String>,
     blacklist: Vec<String>,
     archive: Option<PathBuf>,
-    jobs: usize,
+    jobs: Jobs,
     force: bool,
-    seed: u64,
+    seed: Seed,
     progress: bool,
     misalign_model: Option<String>,
-    part: Option<(usize, usize)>,
+    part: Option<(Count, Count)>,
 ) -> PyResult<String> {
     let misalign = match misalign_model {
         Some(text) => {
@@ -199,12 +208,12 @@ fn convert_run(
         whitelist,
         blacklist,
         archive,
-        jobs,
+        jobs: jobs.0,
         force,
         progress,
-        seed,
+        seed: seed.0,
         misalign,
-        part,
+        part: part.map(|(k, n)| (k.0, n.0)),
     };
     let r = snapshot();
     let summary = py

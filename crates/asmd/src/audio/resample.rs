@@ -35,14 +35,31 @@ impl Quality {
 /// Resample one mono signal from `from` Hz to `to` Hz. The output has
 /// `ceil(len * to / from)` samples and is aligned with the input (the resampler's
 /// delay is removed).
+///
+/// Both rates must lie in `1..=`[`MAX_SAMPLE_RATE`](crate::limits::MAX_SAMPLE_RATE) and
+/// their ratio within [`MAX_RESAMPLE_RATIO`](crate::limits::MAX_RESAMPLE_RATIO) either
+/// way; a signal holding NaN or infinite samples cannot be filtered and is refused (the
+/// error gives the first such sample).
+///
+/// ```
+/// use asmd::audio::{resample, Quality};
+/// let y = resample(&[0.0; 441], 44_100, 16_000, Quality::High).unwrap();
+/// assert_eq!(y.len(), 160);
+/// assert!(resample(&[0.0, f32::NAN], 44_100, 16_000, Quality::High).is_err());
+/// assert!(resample(&[0.0; 10], 1, 192_000, Quality::High).is_err());
+/// ```
 pub fn resample(x: &[f32], from: u32, to: u32, quality: Quality) -> Result<Vec<f32>> {
-    if from == 0 || to == 0 {
-        return Err(Error::argument(format!(
-            "cannot resample from {from} Hz to {to} Hz: sample rates must be positive"
-        )));
-    }
+    crate::limits::resample_ratio(from, to)?;
     if from == to || x.is_empty() {
         return Ok(x.to_vec());
+    }
+    if let Some(k) = first_non_finite(x) {
+        return Err(Error::argument(format!(
+            "the sample at {:.6} s is {}: a signal holding NaN or infinite samples cannot be resampled",
+            k as f64 / from as f64,
+            x[k]
+        ))
+        .at(format!("sample {k}")));
     }
     // Sub-chunk length (input frames) sets the FFT size and so the filter length. A
     // whole multiple of `from / gcd` keeps the output exactly aligned with the input
@@ -78,4 +95,19 @@ pub fn resample(x: &[f32], from: u32, to: u32, quality: Quality) -> Result<Vec<f
     let mut y = out.take_data();
     y.truncate((x.len() as u64 * to as u64).div_ceil(from as u64) as usize);
     Ok(y)
+}
+
+/// Index of the first NaN or infinite sample (scanned in blocks, which vectorises).
+fn first_non_finite(x: &[f32]) -> Option<usize> {
+    const BLOCK: usize = 1024;
+    for (b, chunk) in x.chunks(BLOCK).enumerate() {
+        let bad = chunk.iter().fold(false, |acc, v| {
+            acc | (v.to_bits() & 0x7f80_0000 == 0x7f80_0000)
+        });
+        if bad {
+            let k = chunk.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Some(b * BLOCK + k);
+        }
+    }
+    None
 }

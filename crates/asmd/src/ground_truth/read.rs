@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::{decimal, GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
+use crate::limits::DEFLATE_MAX_RATIO;
 use crate::scratch::Scratch;
 
 impl GroundTruth {
@@ -85,7 +86,14 @@ pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<
     }
     let t = &raw[raw.len() - 4..];
     let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
-    // one-shot libdeflate when the trailer's size is plausible (single member < 4 GiB)
+    // The trailer is trusted only as far as the compressed bytes can hold (deflate
+    // expands at most 1032 times): a lie sizes nothing.
+    let isize = if isize as u64 <= (raw.len() as u64).saturating_mul(DEFLATE_MAX_RATIO) {
+        isize
+    } else {
+        0
+    };
+    // one-shot libdeflate when the trailer's size is plausible (single member < 1 GiB)
     if isize > 0 && isize < (1 << 30) {
         out.resize(isize, 0);
         let mut d = libdeflater::Decompressor::new();
