@@ -177,7 +177,7 @@ def test_resampling_nan_and_extreme_ratios(tmp_path):
     assert np.isnan(y[4410]) and sr == 44100
     with pytest.raises(AsmdError, match="nan.wav.*sample 4410"):
         audio.load(tmp_path / "nan.wav", sr=16000)
-    for orig, target in [(1, 8000), (1, 192000), (192000, 1)]:
+    for orig, target in [(1, 8000), (1, 192000), (192000, 1), (767999, 768000)]:
         with pytest.raises(AsmdArgumentError, match="ratio"):
             audio.resample(np.zeros(100, dtype=np.float32), orig, target)
     for orig, target in [(0, 16000), (44100, 2**31 - 1), (-1, 16000)]:

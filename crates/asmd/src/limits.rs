@@ -18,11 +18,13 @@
 //! |---|---|---|
 //! | [`MAX_SAMPLE_RATE`] | 768,000 Hz | any rate asmd resamples from or to (`sr=`, `--sr`, `resample`) |
 //! | [`MAX_RESAMPLE_RATIO`] | 256 | `to / from` and `from / to` of a resampling |
+//! | [`MAX_RESAMPLE_TERM`] | 65,536 | the terms of that ratio in lowest terms (44.1 → 48 kHz is 147:160) |
 //! | [`MAX_MATRIX_CELLS`] | 2^32 | pianoroll (128 x frames), frame-based pedaling (frames x 4) |
 //! | [`MAX_GENERATED_BEATS`] | 2^20 | beat lists asmd generates (MusicNet scores: one beat per second at 60 BPM) |
 //! | [`MAX_WRITE_CHANNELS`] | 256 | channels of a WAV file asmd writes |
 //! | [`MAX_PLOT_PIXELS`] | 2^26 | width x height of a plot |
 //! | [`MAX_THREADS`] | 1024 | worker threads asked for (`jobs`) |
+//! | [`MAX_SPLITS`] | 1024 | splits of `choice(p=...)` |
 //! | [`MAX_PRESIZE_BYTES`] | 256 MiB | memory reserved ahead of the data from a count read in a header |
 //!
 //! ```
@@ -37,6 +39,12 @@
 
 use crate::error::{Error, Result};
 
+/// Largest term of the ratio between the two rates of a resampling in lowest terms
+/// (44.1 to 48 kHz is 147:160, 48 to 47.952 kHz is 1000:999). The resampler works in
+/// blocks of whole multiples of these terms: 767,999 Hz to 768,000 Hz would need FFTs of
+/// six million points (45 s for a few samples) and is refused.
+pub const MAX_RESAMPLE_TERM: u32 = 65_536;
+
 /// Highest sample rate asmd resamples from or to, in Hz (the highest rate in common
 /// use, 768 kHz). Decoding a file at any rate its format allows needs no resampling
 /// and has no limit.
@@ -44,8 +52,9 @@ pub const MAX_SAMPLE_RATE: u32 = 768_000;
 
 /// Largest ratio between the two rates of a resampling, either way (e.g. 8 kHz to
 /// 768 kHz is 96, 1 Hz to 8 kHz is 8000 and refused). The resampler's block sizes, and
-/// so its memory and time, grow with the ratio: within this bound a resampling needs at
-/// most a few tens of MB besides its input and output.
+/// so its memory and time, grow with the ratio (1 Hz to 192 kHz needed 24 GB): within
+/// this bound and [`MAX_RESAMPLE_TERM`] one call needs at most a few hundred MB and a
+/// few seconds besides its input and output, however short the input.
 pub const MAX_RESAMPLE_RATIO: u32 = 256;
 
 /// Most cells (values) of a matrix asmd builds from annotations and a time step: a
@@ -64,6 +73,9 @@ pub const MAX_WRITE_CHANNELS: usize = 256;
 
 /// Most pixels (width x height) of a plot: 2^26, e.g. 8192 x 8192.
 pub const MAX_PLOT_PIXELS: u64 = 1 << 26;
+
+/// Most splits [`Dataset::choice`](crate::Dataset::choice) makes (one dataset each).
+pub const MAX_SPLITS: usize = 1024;
 
 /// Most worker threads a caller may ask for (`jobs`, `--jobs`; 0 means the default).
 pub const MAX_THREADS: usize = 1024;
@@ -98,12 +110,14 @@ pub fn sample_rate(value: i128, what: &str) -> Result<u32> {
 }
 
 /// Check that `from` Hz can be resampled to `to` Hz: both rates in
-/// `1..=MAX_SAMPLE_RATE` and their ratio within [`MAX_RESAMPLE_RATIO`] either way.
+/// `1..=MAX_SAMPLE_RATE`, their ratio within [`MAX_RESAMPLE_RATIO`] either way and its
+/// terms (in lowest terms) at most [`MAX_RESAMPLE_TERM`].
 ///
 /// ```
 /// assert!(asmd::limits::resample_ratio(44_100, 16_000).is_ok());
 /// assert!(asmd::limits::resample_ratio(8_000, 768_000).is_ok());
 /// assert!(asmd::limits::resample_ratio(1, 192_000).is_err());
+/// assert!(asmd::limits::resample_ratio(767_999, 768_000).is_err());
 /// ```
 pub fn resample_ratio(from: u32, to: u32) -> Result<()> {
     for (rate, what) in [(from, "source"), (to, "target")] {
@@ -119,6 +133,18 @@ pub fn resample_ratio(from: u32, to: u32) -> Result<()> {
             "cannot resample from {from} Hz to {to} Hz: the ratio {:.0} is beyond the limit of \
              {MAX_RESAMPLE_RATIO} (resample in two steps through an intermediate rate if you really mean it)",
             hi as f64 / lo as f64
+        )));
+    }
+    let (mut a, mut b) = (from, to);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    if from / a > MAX_RESAMPLE_TERM || to / a > MAX_RESAMPLE_TERM {
+        return Err(Error::argument(format!(
+            "cannot resample from {from} Hz to {to} Hz: their ratio in lowest terms, {}:{}, has a \
+             term beyond the limit of {MAX_RESAMPLE_TERM} (resample through a rate with a simpler ratio)",
+            from / a,
+            to / a
         )));
     }
     Ok(())
@@ -260,6 +286,10 @@ mod tests {
         assert!(resample_ratio(768_000, 2999).is_err());
         assert!(resample_ratio(0, 16_000).is_err());
         assert!(resample_ratio(44_100, 768_001).is_err());
+        assert!(resample_ratio(44_100, 48_000).is_ok());
+        assert!(resample_ratio(65_521, 65_536).is_ok());
+        assert!(resample_ratio(767_999, 768_000).is_err());
+        assert!(resample_ratio(44_100, 44_099).is_ok());
     }
 
     #[test]

@@ -268,6 +268,7 @@ fn resampling_refuses_nan_and_extreme_ratios() {
         (192_000, 1),
         (44_100, 2_147_483_647),
         (0, 16_000),
+        (767_999, 768_000),
     ] {
         let e = audio::resample(&x, from, to, Quality::High).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Argument, "{from} -> {to}");
@@ -395,6 +396,35 @@ fn corrupt_flac_frames_are_reported() {
 }
 
 #[test]
+fn lossy_streams_shorter_than_their_header_by_more_than_two_packets_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let info_frames = |b: &mut [u8], add: u32| {
+        let at = b.windows(4).position(|w| w == b"Info").unwrap();
+        let n = u32::from_be_bytes([b[at + 8], b[at + 9], b[at + 10], b[at + 11]]);
+        b[at + 8..at + 12].copy_from_slice(&(n + add).to_be_bytes());
+    };
+    // a Xing/Info count one frame too high (an encoder's rounding) passes
+    let one = edited(dir.path(), "one.mp3", "audio_stereo_44100.mp3", |b| {
+        info_frames(b, 1)
+    });
+    // (symphonia then keeps the encoder padding it would have trimmed)
+    let a = audio::decode(&one, &DecodeOptions::default()).unwrap();
+    assert!((264_600..264_600 + 2 * 1152).contains(&a.frames()), "{}", a.frames());
+    // ten frames missing do not
+    let ten = edited(dir.path(), "ten.mp3", "audio_stereo_44100.mp3", |b| {
+        info_frames(b, 10)
+    });
+    let e = audio::decode(&ten, &DecodeOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("header declares"), "{e}");
+    // and neither does a file cut in half
+    let cut = edited(dir.path(), "cut.mp3", "audio_stereo_44100.mp3", |b| {
+        b.truncate(b.len() / 2)
+    });
+    let e = audio::decode(&cut, &DecodeOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("cut.mp3"), "{e}");
+}
+
+#[test]
 fn parameters_out_of_range_are_refused_up_front() {
     let mut gt = GroundTruth::default();
     gt.precise_alignment.push_note(60.0, 0.0, 10.0, Some(80.0));
@@ -410,4 +440,9 @@ fn parameters_out_of_range_are_refused_up_front() {
     // the event-based pedaling ignores the hop
     assert!(asmd::score::pedaling(&[&gt], false, 0.046, 0.0, 10.0).is_ok());
     assert!(asmd::limits::threads(asmd::limits::MAX_THREADS + 1).is_err());
+    // each split is a copy of the dataset: a million of them is refused, not attempted
+    let d = asmd::Dataset::official().unwrap();
+    let e = d.choice(&vec![1.0; 1_000_000], 0).unwrap_err();
+    assert!(e.to_string().contains("1000000 splits"), "{e}");
+    assert_eq!(d.choice(&[1.0; 3], 0).unwrap().len(), 3);
 }
