@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use asmd::audio::{self, AudioInfo, DecodeOptions, Quality};
-
-use asmd_py_macros::guard;
 
 use crate::args::{ItemIndex, SampleRate, SourceIndex};
 use crate::dataset::PyDataset;

@@ -3,9 +3,9 @@
 //! returns the JSON result of `install`/`status`/`verify`; `asap_import` is the ASAP
 //! score import behind `python -m asmd.asap`.
 
-use asmd_py_macros::guard;
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

@@ -7,12 +7,10 @@
 //! what it returns (ground-truth dicts, serialised to JSON on the Python side) with the
 //! engine's reader, so user output is validated exactly like built-in output.
 
-use asmd_py_macros::guard;
-
-use crate::args::{Count, Jobs, Seed};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use serde_json::{Map, Value};
@@ -20,6 +18,7 @@ use serde_json::{Map, Value};
 use asmd::convert::{ConvertOptions, ConverterSpec, Input, Registry};
 use asmd::{Error, ErrorKind, GroundTruth};
 
+use crate::args::{Count, Jobs, Seed};
 use crate::convert_py::gt_to_dict;
 use crate::error::IntoPyResult;
 

@@ -5,14 +5,13 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use asmd::dataset::{FilterOptions, GtRequirement, InstrumentMatch, ItemPaths};
 use asmd::score::NoteFlags;
 use asmd::{Dataset, Metadataset, ScoreType};
-
-use asmd_py_macros::guard;
 
 use crate::args::{ItemIndex, Seed};
 use crate::convert_py::{bools, gt_to_dict, matrix, vector};

@@ -2,14 +2,13 @@
 //! writer.
 
 use asmd_py_macros::guard;
-
-use crate::args::{Bytes, ItemIndex, Pixels, SampleRate, Seed};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use asmd::export::{self, ExportOptions, Tables};
 
+use crate::args::{Bytes, ItemIndex, Pixels, SampleRate, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 

@@ -1,15 +1,14 @@
 //! Ground-truth files for Python: read (to dicts), validate, write dicts back.
 
-use asmd_py_macros::guard;
-
-use crate::args::Bytes;
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use asmd::GroundTruth;
 
+use crate::args::Bytes;
 use crate::convert_py::gt_to_dict;
 use crate::error::IntoPyResult;
 

@@ -28,12 +28,13 @@ fn _after_fork_in_child() {
     asmd::parallel::disable();
 }
 
-/// Panic on purpose, here or on a worker thread (tests of the panic net; not for users).
+/// Panic on purpose with the GIL released, as engine calls run, on this thread or on a
+/// worker thread (tests of the panic net; not for users).
 #[guard]
 #[pyfunction]
 #[pyo3(signature = (in_worker=false))]
-fn _panic_for_tests(in_worker: bool) {
-    asmd::parallel::panic_for_tests(in_worker)
+fn _panic_for_tests(py: Python<'_>, in_worker: bool) {
+    py.detach(|| asmd::parallel::panic_for_tests(in_worker))
 }
 
 /// Let glibc recycle the MB-sized buffers of array views instead of mapping and

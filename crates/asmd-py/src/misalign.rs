@@ -2,12 +2,10 @@
 //! (statistics from score/performance pairs, trained model, seeded generation) and the
 //! evaluation. Matching and training run with the GIL released.
 
-use asmd_py_macros::guard;
-
-use crate::args::{Jobs, Seed};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use asmd_py_macros::guard;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -17,6 +15,7 @@ use rand_pcg::Pcg64Mcg;
 use asmd::misalign::{self, Generator, MatchOptions, Method, Model, Skipped, SongDraw, Stats};
 use asmd::{GroundTruth, NoteGroup};
 
+use crate::args::{Jobs, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 

@@ -409,7 +409,11 @@ fn lossy_streams_shorter_than_their_header_by_more_than_two_packets_are_errors()
     });
     // (symphonia then keeps the encoder padding it would have trimmed)
     let a = audio::decode(&one, &DecodeOptions::default()).unwrap();
-    assert!((264_600..264_600 + 2 * 1152).contains(&a.frames()), "{}", a.frames());
+    assert!(
+        (264_600..264_600 + 2 * 1152).contains(&a.frames()),
+        "{}",
+        a.frames()
+    );
     // ten frames missing do not
     let ten = edited(dir.path(), "ten.mp3", "audio_stereo_44100.mp3", |b| {
         info_frames(b, 10)

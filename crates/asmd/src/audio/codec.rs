@@ -194,7 +194,11 @@ pub(crate) fn decode(
             }
             // the frames this packet covers at most: demuxers disagree on whether the
             // trimmed frames (encoder delay and padding) count in its duration
-            let covered = packet.dur.get() + packet.trim_start.get() + packet.trim_end.get();
+            let covered = packet
+                .dur
+                .get()
+                .saturating_add(packet.trim_start.get())
+                .saturating_add(packet.trim_end.get());
             expected = Some(pts.saturating_add_unsigned(covered));
             longest = longest.max(covered);
             pos = pts.max(0) as u64;
@@ -266,7 +270,7 @@ pub(crate) fn decode(
         if let Some(total) = o.frames {
             let want = end.map_or(total, |e| e.min(total));
             let slack = if o.codec == "flac" { 0 } else { 2 * longest };
-            if pos + slack < want {
+            if pos.saturating_add(slack) < want {
                 return Err(Error::format(
                     path,
                     format!("frame {pos}"),

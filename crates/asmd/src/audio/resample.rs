@@ -36,10 +36,10 @@ impl Quality {
 /// `ceil(len * to / from)` samples and is aligned with the input (the resampler's
 /// delay is removed).
 ///
-/// Both rates must lie in `1..=`[`MAX_SAMPLE_RATE`](crate::limits::MAX_SAMPLE_RATE) and
-/// their ratio within [`MAX_RESAMPLE_RATIO`](crate::limits::MAX_RESAMPLE_RATIO) either
-/// way; a signal holding NaN or infinite samples cannot be filtered and is refused (the
-/// error gives the first such sample).
+/// The rates must pass [`limits::resample_ratio`](crate::limits::resample_ratio) (1 to
+/// 768,000 Hz, a ratio within 256 either way whose terms in lowest terms are at most
+/// 65,536); a signal holding NaN or infinite samples cannot be filtered and is refused
+/// (the error gives the first such sample).
 ///
 /// ```
 /// use asmd::audio::{resample, Quality};
@@ -49,9 +49,12 @@ impl Quality {
 /// assert!(resample(&[0.0; 10], 1, 192_000, Quality::High).is_err());
 /// ```
 pub fn resample(x: &[f32], from: u32, to: u32, quality: Quality) -> Result<Vec<f32>> {
-    crate::limits::resample_ratio(from, to)?;
-    if from == to || x.is_empty() {
+    if from == to && from > 0 {
         return Ok(x.to_vec());
+    }
+    crate::limits::resample_ratio(from, to)?;
+    if x.is_empty() {
+        return Ok(Vec::new());
     }
     if let Some(k) = first_non_finite(x) {
         return Err(Error::argument(format!(
