@@ -3,7 +3,6 @@
 corrupt FLAC frames, tidy errors for wrong argument values, and the panic net."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
