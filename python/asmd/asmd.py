@@ -463,7 +463,7 @@ class Dataset(metaclass=_ChainableInit):
         """The mix (``sources=None``) or the sum of the chosen source indices divided by
         the number of all sources of the item (as ASMD 0.5.1): ``(array, sr)``."""
         if sources is not None:
-            sources = [int(s) for s in sources]
+            sources = list(sources)
         return _asmd.dataset_get_audio(
             self._core, self._item(idx), sources, sr, float(start), end, quality
         )

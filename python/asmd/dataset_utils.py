@@ -20,6 +20,8 @@ import copy as _copy
 
 import numpy as np
 
+from . import _asmd
+
 __all__ = [
     "filter",
     "union",
@@ -32,6 +34,16 @@ __all__ = [
 ]
 
 _SCORE_TYPES = ("precise_alignment", "broad_alignment", "misaligned", "score")
+
+
+def _core(dataset, argument="dataset"):
+    """The engine dataset behind ``dataset``, or a ``TypeError`` naming ``argument``."""
+    core = getattr(dataset, "_core", None)
+    if not isinstance(core, _asmd._Dataset):
+        raise TypeError(
+            f"{argument} must be an asmd Dataset, got {type(dataset).__name__}"
+        )
+    return core
 
 
 def _score_types(score_type):
@@ -153,6 +165,7 @@ def filter(
 
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
+    _core(dataset)
     dataset._push_flags()
     ret = _copy.deepcopy(dataset) if copy else dataset
     ret._core.filter(
@@ -184,6 +197,8 @@ def _filter_kwargs(kwargs):
 def _combine(op, datasets, kwargs):
     if len(datasets) == 0:
         raise ValueError("at least one dataset is needed")
+    for k, d in enumerate(datasets):
+        _core(d, f"{op}() argument {k + 1}")
     if len(datasets) == 1:
         return _copy.deepcopy(datasets[0])
     opts = _filter_kwargs(kwargs)
@@ -210,6 +225,7 @@ def intersect(*datasets, **kwargs):
 def complement(dataset, **kwargs):
     """Songs not selected in ``dataset``, then filtered with ``kwargs``."""
     opts = _filter_kwargs(kwargs)
+    _core(dataset)
     dataset._push_flags()
     out = _copy.deepcopy(dataset)
     return out._with_core(dataset._core.complement(opts))
@@ -227,6 +243,7 @@ def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
     ``RandomState``, so ``np.random.seed`` controls it). ``exact=True`` (an asmd
     addition) gives exactly proportional sizes instead, from an int seed.
     """
+    _core(dataset)
     core = dataset._sync()
     n_splits = len(p)
     if exact:

@@ -11,6 +11,7 @@
 60.0
 """
 
+import math
 import os
 
 import numpy as np
@@ -33,9 +34,27 @@ __all__ = [
 ]
 
 
+def _hop(hop_size):
+    """``hop_size`` as a float (an array stays an array), or a ``ValueError`` when it
+    cannot divide a duration."""
+    if np.ndim(hop_size) != 0:
+        hop = np.asarray(hop_size, dtype=float)
+        ok = bool(np.all(np.isfinite(hop) & (hop != 0)))
+    else:
+        try:
+            hop = float(hop_size)
+        except (TypeError, ValueError):
+            raise TypeError(f"hop_size must be a number, got {hop_size!r}") from None
+        ok = hop != 0 and math.isfinite(hop)
+    if not ok:
+        raise ValueError(f"hop_size must be a non-zero finite number, got {hop_size!r}")
+    return hop
+
+
 def nframes(dur, hop_size=3072, win_len=4096):
-    """Number of frames (a float): ``(dur - win_len) / hop_size + 1``; any unit."""
-    return (dur - win_len) / hop_size + 1
+    """Number of frames (a float): ``(dur - win_len) / hop_size + 1``; any unit.
+    ``hop_size`` 0 is a ``ValueError``."""
+    return (dur - win_len) / _hop(hop_size) + 1
 
 
 def frame2time(frame, hop_size=3072, win_len=4096):
@@ -52,8 +71,8 @@ def time2frame(time, hop_size=3072, win_len=4096):
     array([ 0.,  1., 48.])
     """
     if isinstance(time, np.ndarray):
-        return np.round((time - win_len / 2) / hop_size)
-    return _asmd.time2frame(float(time), float(hop_size), float(win_len))
+        return np.round((time - win_len / 2) / _hop(hop_size))
+    return _asmd.time2frame(float(time), _hop(hop_size), float(win_len))
 
 
 def open_audio(audio_fn):

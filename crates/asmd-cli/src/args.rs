@@ -113,6 +113,17 @@ pub enum Command {
     /// Show or empty the on-disk cache of parsed ground truth.
     #[command(subcommand, after_help = CACHE_HELP)]
     Cache(CacheCommand),
+    /// Panic on purpose (tests of the panic net; not for users).
+    #[command(name = "debug-panic", hide = true)]
+    DebugPanic(DebugPanicArgs),
+}
+
+/// Where the test panic happens.
+#[derive(Args, Debug)]
+pub struct DebugPanicArgs {
+    /// On a worker thread of the parallel pool instead of the main thread.
+    #[arg(long)]
+    pub worker: bool,
 }
 
 const CACHE_HELP: &str =

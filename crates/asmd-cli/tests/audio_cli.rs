@@ -242,3 +242,49 @@ fn export_shards_and_parquet() {
     assert_eq!(code, 1);
     assert!(err.contains("not empty"), "{err}");
 }
+
+/// A panic (here one asked for by the hidden `debug-panic` command, on the main thread
+/// or on a worker) is printed as an error asking to report it, with exit code 1, not 101.
+#[test]
+fn panics_are_errors_with_exit_code_1() {
+    for args in [&["debug-panic"][..], &["debug-panic", "--worker"]] {
+        let (code, _, err) = asmd(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("error: internal error: a panic asked for by a test"),
+            "{err}"
+        );
+        assert!(err.contains("please report it"), "{err}");
+    }
+    let (_, out, _) = asmd(&["--help"]);
+    assert!(!out.contains("debug-panic"), "hidden from the help");
+}
+
+/// Sample rates and ratios out of the documented range are refused with a clear error.
+#[test]
+fn extreme_sample_rates_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tree(root);
+    let defs = root.join("defs");
+    let install = root.join("install");
+    let (d, i) = (defs.to_str().unwrap(), install.to_str().unwrap());
+    let out = root.join("wavs");
+    for sr in ["2147483647", "1"] {
+        let (code, _, err) = asmd(&[
+            "audio",
+            "export",
+            "-d",
+            d,
+            "--install-dir",
+            i,
+            "--sr",
+            sr,
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("cannot resample"), "{err}");
+    }
+}

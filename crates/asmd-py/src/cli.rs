@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -12,12 +13,14 @@ use crate::error::{to_py, IntoPyResult};
 
 /// Run the `asmd` command line with `argv` (program name first); returns the exit code.
 /// The GIL is released while it runs.
+#[guard]
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
     py.detach(|| asmd_cli::run(argv))
 }
 
 /// Run `install`, `status` or `verify` and return `(exit code, JSON text)`.
+#[guard]
 #[pyfunction]
 fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, String)> {
     match py.detach(|| asmd_cli::run_json(argv)) {
@@ -30,6 +33,7 @@ fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, String)> {
 /// Download ASAP (mirror first: `$ASMD_MIRROR`) and copy each score next to its Maestro
 /// performance as `.score.mid`. The install dir is `$ASMD_INSTALL_DIR` (set by the
 /// installer for shell lines) or `install_dir`.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (install_dir, mirror=None))]
 fn asap_import<'py>(
@@ -58,6 +62,7 @@ fn asap_import<'py>(
 /// Fetch one file (http, https or a public mega.nz link; from `mirror`, else
 /// `$ASMD_MIRROR`, first when it holds the file) into the folder `dest_dir`, resuming a
 /// partial download; returns the file's path. A mirror folder's file is copied.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (url, dest_dir, name=None, mirror=None))]
 fn fetch_url(
@@ -95,6 +100,7 @@ fn fetch_url(
 /// Unpack an archive into `dest` safely (nothing outside `dest`); the type from
 /// `format` (`zip`, `tar`, `tar.gz`, `tar.bz2`, `tar.xz`) or the archive's name (zip by
 /// default). Returns the relative paths written.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (archive, dest, format=None))]
 fn unpack_archive(

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
@@ -12,6 +13,7 @@ use asmd::dataset::{FilterOptions, GtRequirement, InstrumentMatch, ItemPaths};
 use asmd::score::NoteFlags;
 use asmd::{Dataset, Metadataset, ScoreType};
 
+use crate::args::{ItemIndex, Seed};
 use crate::convert_py::{bools, gt_to_dict, matrix, vector};
 use crate::error::IntoPyResult;
 
@@ -96,6 +98,7 @@ fn paths_list<'py>(py: Python<'py>, d: &Dataset) -> PyResult<Bound<'py, PyList>>
     PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
 }
 
+#[guard]
 #[pymethods]
 impl PyDataset {
     /// Load definitions (`None`/empty list = the embedded official collection) and the
@@ -323,22 +326,22 @@ impl PyDataset {
     }
 
     #[pyo3(signature = (p, seed, exact=false))]
-    fn choice(&self, py: Python<'_>, p: Vec<f64>, seed: u64, exact: bool) -> PyResult<Vec<Self>> {
+    fn choice(&self, py: Python<'_>, p: Vec<f64>, seed: Seed, exact: bool) -> PyResult<Vec<Self>> {
         let parts = if exact {
-            self.inner.choice_exact(&p, seed)
+            self.inner.choice_exact(&p, seed.0)
         } else {
-            self.inner.choice(&p, seed)
+            self.inner.choice(&p, seed.0)
         }
         .py_err(py)?;
         Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
-    fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: usize) -> PyResult<usize> {
-        self.inner.idx_chunk_to_whole(name, idx).py_err(py)
+    fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: ItemIndex) -> PyResult<usize> {
+        self.inner.idx_chunk_to_whole(name, idx.0).py_err(py)
     }
 
-    fn get_gts<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
-        let gts = py.detach(|| self.inner.get_gts(idx)).py_err(py)?;
+    fn get_gts<'py>(&self, py: Python<'py>, idx: ItemIndex) -> PyResult<Bound<'py, PyList>> {
+        let gts = py.detach(|| self.inner.get_gts(idx.0)).py_err(py)?;
         PyList::new(
             py,
             gts.iter()
@@ -350,12 +353,12 @@ impl PyDataset {
     fn chose_score_type(
         &self,
         py: Python<'_>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
     ) -> PyResult<String> {
         let types = score_types(py, score_type)?;
         let t = py
-            .detach(|| self.inner.chose_score_type(idx, &types))
+            .detach(|| self.inner.chose_score_type(idx.0, &types))
             .py_err(py)?;
         Ok(t.name().to_string())
     }
@@ -363,14 +366,14 @@ impl PyDataset {
     fn get_score_mat<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
         missing: bool,
         extra: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let types = score_types(py, score_type)?;
         let out = py
-            .detach(|| self.inner.get_score_mat(idx, &types, missing, extra))
+            .detach(|| self.inner.get_score_mat(idx.0, &types, missing, extra))
             .py_err(py)?;
         let mut items = vec![matrix(py, out.mat)?];
         if let Some(m) = out.missing {
@@ -385,7 +388,7 @@ impl PyDataset {
     fn get_pianoroll<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
         resolution: f64,
         onsets: bool,
@@ -395,29 +398,30 @@ impl PyDataset {
         let m = py
             .detach(|| {
                 self.inner
-                    .get_pianoroll(idx, &types, resolution, onsets, velocity)
+                    .get_pianoroll(idx.0, &types, resolution, onsets, velocity)
             })
             .py_err(py)?;
         matrix(py, m)
     }
 
-    fn get_beats<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
-        let b = py.detach(|| self.inner.get_beats(idx)).py_err(py)?;
+    fn get_beats<'py>(&self, py: Python<'py>, idx: ItemIndex) -> PyResult<Bound<'py, PyList>> {
+        let b = py.detach(|| self.inner.get_beats(idx.0)).py_err(py)?;
         PyList::new(py, b.into_iter().map(|v| vector(py, v)))
     }
 
-    fn get_score_duration(&self, py: Python<'_>, idx: usize) -> PyResult<f64> {
-        py.detach(|| self.inner.get_score_duration(idx)).py_err(py)
+    fn get_score_duration(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<f64> {
+        py.detach(|| self.inner.get_score_duration(idx.0))
+            .py_err(py)
     }
 
-    fn get_initial_bpm(&self, py: Python<'_>, idx: usize) -> PyResult<Option<f64>> {
-        py.detach(|| self.inner.get_initial_bpm(idx)).py_err(py)
+    fn get_initial_bpm(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<Option<f64>> {
+        py.detach(|| self.inner.get_initial_bpm(idx.0)).py_err(py)
     }
 
     fn get_missing_extra_notes<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         kind: &str,
     ) -> PyResult<Bound<'py, PyList>> {
         let flags = match kind {
@@ -433,7 +437,7 @@ impl PyDataset {
             }
         };
         let v = py
-            .detach(|| self.inner.get_missing_extra_notes(idx, flags))
+            .detach(|| self.inner.get_missing_extra_notes(idx.0, flags))
             .py_err(py)?;
         PyList::new(py, v.into_iter().map(|b| bools(py, b)))
     }
@@ -441,13 +445,13 @@ impl PyDataset {
     fn get_pedaling_mat<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         frame_based: bool,
         winlen: f64,
         hop: f64,
     ) -> PyResult<Bound<'py, PyList>> {
         let v = py
-            .detach(|| self.inner.get_pedaling_mat(idx, frame_based, winlen, hop))
+            .detach(|| self.inner.get_pedaling_mat(idx.0, frame_based, winlen, hop))
             .py_err(py)?;
         PyList::new(
             py,

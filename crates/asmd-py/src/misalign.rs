@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use asmd_py_macros::guard;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -14,6 +15,7 @@ use rand_pcg::Pcg64Mcg;
 use asmd::misalign::{self, Generator, MatchOptions, Method, Model, Skipped, SongDraw, Stats};
 use asmd::{GroundTruth, NoteGroup};
 
+use crate::args::{Jobs, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
@@ -26,7 +28,7 @@ fn run_in_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> asmd::Resu
         return Ok(f());
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(asmd::limits::threads(jobs)?)
         .build()
         .map_err(|e| asmd::Error::argument(format!("cannot start {jobs} threads: {e}")))?;
     Ok(pool.install(f))
@@ -74,16 +76,17 @@ fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyAny> {
     PyArray1::from_vec(py, v).into_any()
 }
 
+#[guard]
 #[pymethods]
 impl PyStats {
     /// `method`: "tempo" or "histogram"; `model`: a model file (default: the shipped one).
     #[new]
-    #[pyo3(signature = (method=None, model=None, seed=1992))]
+    #[pyo3(signature = (method=None, model=None, seed=Seed(1992)))]
     fn new(
         py: Python<'_>,
         method: Option<&str>,
         model: Option<PathBuf>,
-        seed: u64,
+        seed: Seed,
     ) -> PyResult<Self> {
         let model = match model {
             Some(p) => Model::read(&p).py_err(py)?,
@@ -98,22 +101,22 @@ impl PyStats {
             skipped: Vec::new(),
             model,
             method,
-            rng: Pcg64Mcg::seed_from_u64(seed),
-            seed,
+            rng: Pcg64Mcg::seed_from_u64(seed.0),
+            seed: seed.0,
             song: None,
         })
     }
 
     /// Match the score/performance pairs of a dataset selection or of a folder of MIDI
     /// pairs (ASAP layout) and add their statistics; returns how many songs were added.
-    #[pyo3(signature = (dataset=None, pairs_dir=None, timeout=20.0, jobs=0))]
+    #[pyo3(signature = (dataset=None, pairs_dir=None, timeout=20.0, jobs=Jobs(0)))]
     fn fill_stats(
         &mut self,
         py: Python<'_>,
         dataset: Option<PyRef<'_, PyDataset>>,
         pairs_dir: Option<PathBuf>,
         timeout: f64,
-        jobs: usize,
+        jobs: Jobs,
     ) -> PyResult<usize> {
         if !(timeout.is_finite() && timeout > 0.0) {
             return Err(argument(
@@ -122,7 +125,8 @@ impl PyStats {
             ));
         }
         let opts = MatchOptions {
-            time_budget: Duration::from_secs_f64(timeout),
+            time_budget: Duration::try_from_secs_f64(timeout)
+                .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
             ..Default::default()
         };
         let pairs = match (&dataset, &pairs_dir) {
@@ -140,7 +144,7 @@ impl PyStats {
             }
         };
         let (st, skipped) = py
-            .detach(|| run_in_pool(jobs, || Stats::fill(&pairs, &opts)))
+            .detach(|| run_in_pool(jobs.0, || Stats::fill(&pairs, &opts)))
             .py_err(py)?;
         let added = st.songs.len();
         for s in st.songs {
@@ -204,17 +208,17 @@ impl PyStats {
     }
 
     /// Evaluate both methods on the filled statistics (70/30 split by piece).
-    #[pyo3(signature = (seed=1992))]
-    fn evaluate(&self, py: Python<'_>, seed: u64) -> PyResult<String> {
+    #[pyo3(signature = (seed=Seed(1992)))]
+    fn evaluate(&self, py: Python<'_>, seed: Seed) -> PyResult<String> {
         let songs = &self.stats.songs;
-        let ev = py.detach(|| misalign::evaluate(songs, seed)).py_err(py)?;
+        let ev = py.detach(|| misalign::evaluate(songs, seed.0)).py_err(py)?;
         serde_json::to_string(&ev).map_err(|e| argument(py, e.to_string()))
     }
 
     /// Reseed the random generator (and forget the current song draw).
-    fn seed(&mut self, seed: u64) {
-        self.seed = seed;
-        self.rng = Pcg64Mcg::seed_from_u64(seed);
+    fn seed(&mut self, seed: Seed) {
+        self.seed = seed.0;
+        self.rng = Pcg64Mcg::seed_from_u64(seed.0);
         self.song = None;
     }
 
@@ -276,7 +280,7 @@ impl PyStats {
         pitches: Vec<f64>,
         onsets: Vec<f64>,
         offsets: Vec<f64>,
-        seed: u64,
+        seed: Seed,
     ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
         let n = pitches.len();
         if onsets.len() != n || offsets.len() != n {
@@ -298,7 +302,7 @@ impl PyStats {
             },
             ..Default::default()
         };
-        self.generator().misalign(&mut gt, seed);
+        self.generator().misalign(&mut gt, seed.0);
         let m = gt.misaligned;
         pyo3::types::PyTuple::new(
             py,

@@ -27,6 +27,7 @@ pub mod export;
 pub mod files;
 pub mod ground_truth;
 pub mod install;
+pub mod limits;
 pub mod mat;
 pub mod metadataset;
 pub mod midi;

@@ -114,6 +114,14 @@ pub fn plot_song(d: &Dataset, idx: usize, opts: &PlotOptions, out: &Path) -> Res
             "the plot must be at least 200 x 150 pixels",
         ));
     }
+    if opts.width as u64 * opts.height as u64 > crate::limits::MAX_PLOT_PIXELS {
+        return Err(Error::argument(format!(
+            "a plot of {} x {} pixels is larger than the limit of {} pixels (e.g. 8192 x 8192)",
+            opts.width,
+            opts.height,
+            crate::limits::MAX_PLOT_PIXELS
+        )));
+    }
     let (def, song) = d.song(idx)?;
     let title = format!("{} / {} ({})", def.name, song.title, song.composer);
     let gts = d.load_gts(idx)?;

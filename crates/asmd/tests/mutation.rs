@@ -623,7 +623,6 @@ fn mat() {
 }
 
 #[test]
-#[ignore = "MusicNet CSV (beats sized by `end_beat`: capacity overflow, huge allocations): fixed on branch harden-decode"]
 fn musicnet_csv() {
     run("musicnet_csv")
 }
@@ -639,19 +638,16 @@ fn sonic_visualiser() {
 }
 
 #[test]
-#[ignore = "audio decoding and resampling (panics on NaN samples, allocations sized by header fields, extreme resampling ratios): fixed on branch harden-decode"]
 fn audio_wav() {
     run("audio_wav")
 }
 
 #[test]
-#[ignore = "audio decoding and resampling (panics on NaN samples, allocations sized by header fields, extreme resampling ratios): fixed on branch harden-decode"]
 fn audio_flac() {
     run("audio_flac")
 }
 
 #[test]
-#[ignore = "audio decoding and resampling (panics on NaN samples, allocations sized by header fields, extreme resampling ratios): fixed on branch harden-decode"]
 fn audio_mp3() {
     run("audio_mp3")
 }

@@ -504,7 +504,7 @@ pub fn convert(
         indicatif::ProgressBar::hidden()
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(crate::limits::threads(options.jobs)?)
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
     let run = Run {

@@ -218,6 +218,13 @@ fn check_weights(p: &[f64]) -> Result<f64> {
     if p.is_empty() {
         return Err(Error::argument("`p` must hold at least one weight"));
     }
+    if p.len() > crate::limits::MAX_SPLITS {
+        return Err(Error::argument(format!(
+            "`p` asks for {} splits: the limit is {} (each split is a dataset)",
+            p.len(),
+            crate::limits::MAX_SPLITS
+        )));
+    }
     if let Some(w) = p.iter().find(|w| !w.is_finite() || **w < 0.0) {
         return Err(Error::argument(format!(
             "weights must be finite and >= 0, got {w}"

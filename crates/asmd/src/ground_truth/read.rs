@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::{decimal, GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
+use crate::limits::DEFLATE_MAX_RATIO;
 use crate::scratch::Scratch;
 
 impl GroundTruth {
@@ -76,10 +77,6 @@ fn is_gzip(raw: &[u8]) -> bool {
     raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b
 }
 
-/// The most a deflate stream can expand: a 258-byte match costs at least two bits
-/// (about 1032:1).
-const MAX_DEFLATE_RATIO: usize = 1032;
-
 /// Decompress gzip data (all members) into `out` (cleared first).
 pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<()> {
     out.clear();
@@ -89,12 +86,15 @@ pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<
     }
     let t = &raw[raw.len() - 4..];
     let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
-    // The trailer's size is untrusted: believe it only as far as the compressed bytes
-    // can hold (deflate expands at most 1032:1); past that, the streaming decoder grows
-    // the buffer as data actually arrives.
-    let plausible = isize.min(raw.len().saturating_mul(MAX_DEFLATE_RATIO));
-    // one-shot libdeflate when the trailer's size is plausible (single member)
-    if isize > 0 && isize == plausible {
+    // The trailer is trusted only as far as the compressed bytes can hold (deflate
+    // expands at most 1032 times): a lie sizes nothing.
+    let isize = if isize as u64 <= (raw.len() as u64).saturating_mul(DEFLATE_MAX_RATIO) {
+        isize
+    } else {
+        0
+    };
+    // one-shot libdeflate when the trailer's size is plausible (single member < 1 GiB)
+    if isize > 0 && isize < (1 << 30) {
         out.resize(isize, 0);
         let mut d = libdeflater::Decompressor::new();
         if let Ok(n) = d.gzip_decompress(raw, out) {
@@ -106,7 +106,7 @@ pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<
     }
     // multi-member or unusual files: streaming decoder (it also reports the error)
     use std::io::Read;
-    out.reserve(plausible);
+    out.reserve(isize.min(1 << 30));
     flate2::read::MultiGzDecoder::new(raw)
         .read_to_end(out)
         .map_err(|e| bad(e.to_string()))?;
