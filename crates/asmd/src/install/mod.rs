@@ -119,6 +119,9 @@ pub struct InstallOptions {
     pub observer: Option<Observer>,
     /// Extra environment variables for shell lines.
     pub shell_env: Vec<(String, String)>,
+    /// The Python interpreter that has asmd: shell lines calling `python -m asmd...`
+    /// run it (default: `$ASMD_PYTHON`, which the Python package sets to itself).
+    pub python: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for InstallOptions {
@@ -143,7 +146,7 @@ impl std::fmt::Debug for InstallOptions {
 
 impl InstallOptions {
     /// Defaults: all datasets of `definitions`, GT archive, no shell, 3 parallel jobs,
-    /// progress bars, mirror from `$ASMD_MIRROR`.
+    /// progress bars, mirror from `$ASMD_MIRROR`, Python from `$ASMD_PYTHON`.
     pub fn new(install_dir: impl Into<PathBuf>, definitions: Vec<Definition>) -> InstallOptions {
         InstallOptions {
             install_dir: install_dir.into(),
@@ -165,6 +168,9 @@ impl InstallOptions {
             progress: true,
             observer: None,
             shell_env: Vec::new(),
+            python: std::env::var_os(shell::ENV_PYTHON)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -483,7 +489,10 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     }
                     Err(msg) => Err(Error::new(
                         ErrorKind::Network,
-                        format!("ground-truth archive: {msg}"),
+                        format!(
+                            "ground-truth archive: {msg}. {}",
+                            gt_archive::convert_hint(&def.name)
+                        ),
                     )),
                 });
             }
