@@ -228,7 +228,8 @@ def _tutorial_queries():
 
     text = (REPO / "docs" / "tutorials" / "parquet-duckdb.md").read_text()
     block = text.split("```sql", 1)[1].split("```", 1)[0]
-    return [q.strip() for q in block.split(";") if q.strip()]
+    code = "\n".join(line.split("--", 1)[0] for line in block.splitlines())
+    return [q.strip() for q in code.split(";") if q.strip()]
 
 
 @pytest.fixture()
@@ -239,8 +240,11 @@ def performances(tmp_path):
     defs.mkdir()
     takes = [
         # notes (the performance ends with the last offset), sustain events
-        ([(60, 0.0, 1.0, 80), (62, 1.0, 2.0, 80), (64, 2.0, 3.0, 80)],
-         [0.0, 1.0, 2.0], [127, 0, 100]),  # fmt: skip
+        (
+            [(60, 0.0, 1.0, 80), (62, 1.0, 2.0, 80), (64, 2.0, 3.0, 80)],
+            [0.0, 1.0, 2.0],
+            [127, 0, 100],
+        ),
         ([(60, 0.0, 0.5, 80), (62, 0.5, 1.0, 80)], [0.5, 0.7, 0.9], [70, 0, 20]),
     ]
     songs = []
