@@ -184,8 +184,8 @@ pub struct PlotArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
-    /// Write the selection as Parquet tables songs, notes, pedals, beats and f0,
-    /// partitioned by dataset (OUT/<table>/dataset=<name>/part-0.parquet).
+    /// Write the selection as Parquet tables songs, notes, pedals, beats and f0, one
+    /// file per table and dataset (OUT/<table>/<dataset>/part-0.parquet).
     #[command(after_help = EXPORT_PARQUET_HELP)]
     Parquet(Box<ParquetArgs>),
     /// Write the selection as WebDataset tar shards: per song the mono mix (WAV), its
@@ -264,10 +264,12 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
-const EXPORT_PARQUET_HELP: &str = "Readers add the `dataset` column from the folder names.\n\n\
+const EXPORT_PARQUET_HELP: &str = "Every file has a `dataset` column (and `song`, the song's index in the \
+selection): join on both. Readers keep it with their plain calls, on a folder or a single file \
+(pyarrow, polars, DuckDB, Spark, HF datasets' load_dataset).\n\n\
 Examples:\n  asmd export parquet --datasets Bach10,SMD tables/\n  \
 asmd export parquet --instruments piano --ground-truth precise_alignment /data/piano --overwrite\n  \
-duckdb -c \"SELECT dataset, count(*) FROM read_parquet('tables/notes/*/*.parquet', hive_partitioning=true) GROUP BY 1\"";
+duckdb -c \"SELECT dataset, count(*) FROM read_parquet('tables/notes/*/*.parquet') GROUP BY 1\"";
 
 #[derive(Args, Debug)]
 pub struct ParquetArgs {

@@ -3,9 +3,11 @@
 //! Data flow for `asmd install` ([`install`]):
 //! 1. **Choose**: [`InstallOptions`] names the install dir, the definitions and the
 //!    datasets (or the interactive mode, [`interactive`], asks for them).
-//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files),
-//!    disk needed, free space, time estimated from a measured throughput; `dry_run`
-//!    stops there.
+//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files;
+//!    every source probed at the same time, the sizes the definitions give shown
+//!    first), disk needed, free space, time estimated from a measured throughput;
+//!    `dry_run` stops there. A host name that does not resolve fails at once (no
+//!    retries: [`http`]).
 //! 3. **Per dataset, in parallel** ([`steps`]): the definition's [`recipe::Recipe`]
 //!    (declarative steps, or the legacy `url` + `post-process` lines) runs in a staging
 //!    folder: downloads ([`download`], [`mega`], [`fetch`] with `--mirror`) resume from

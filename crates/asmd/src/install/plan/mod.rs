@@ -7,7 +7,12 @@
 //! is read from the archive's central directory (a few small range requests at the end of
 //! the file); other archives are estimated at their compressed size (audio barely
 //! compresses). The throughput is measured by timing a range request of up to 1 MiB from
-//! each host. Nothing is written to disk.
+//! each host. Sources are probed concurrently ([`PROBE_THREADS`] at a time; pages of
+//! links first, then every file), so the plan takes about as long as its slowest
+//! source; the sizes the definitions already give ([`known_sizes`]) are shown before
+//! any source is contacted. A source whose size the definition gives is still
+//! contacted: one that cannot be reached is a problem of the plan. Nothing is written
+//! to disk.
 //!
 //! ```no_run
 //! let opts = asmd::install::InstallOptions::new("/data/asmd", asmd::definition::official().unwrap().to_vec());
@@ -155,12 +160,15 @@ fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
         .collect()
 }
 
+/// A host's measured throughput (bytes/s), or why it could not be measured; set once.
+type Measurement = OnceLock<std::result::Result<f64, String>>;
+
 /// Probes sources; shared by the probing threads.
 struct Prober<'a> {
     fetcher: &'a Fetcher,
     /// Measured throughput per host: the first probe of a host measures it, the others
     /// wait for that measurement.
-    throughput: Mutex<HashMap<String, Arc<OnceLock<std::result::Result<f64, String>>>>>,
+    throughput: Mutex<HashMap<String, Arc<Measurement>>>,
 }
 
 impl Prober<'_> {
