@@ -37,9 +37,10 @@ pub enum Event<'a> {
     },
     /// Progress of a task (a download, an unpack...).
     Progress {
-        /// Dataset concerned (`ground truth` for the GT archive).
+        /// Dataset concerned (`ground truth` for the GT archive, `plan` while the plan
+        /// checks its sources).
         dataset: &'a str,
-        /// `download <name>`, `unpack <name>`, ...
+        /// `download <name>`, `unpack <name>`, `check sources` (units: sources), ...
         task: &'a str,
         /// Units done (bytes).
         done: u64,
