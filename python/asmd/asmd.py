@@ -562,28 +562,36 @@ class Dataset(metaclass=_ChainableInit):
         self,
         idx,
         out,
-        types=("precise_alignment", "score", "misaligned"),
+        types=None,
         waveform=False,
         width=1600,
         height=900,
         start=0.0,
         end=None,
+        overlay=False,
+        color_by="type",
     ):
-        """Draw item ``idx`` into ``out`` (``.png`` or ``.svg``): a pianoroll with one
-        colour per score type in ``types`` (notes of every ground-truth file; score beats
-        as vertical lines), the pedals underneath when present, and with ``waveform``
-        the mix above (when on disk). ``start``/``end`` choose the span in seconds.
-        Labels use a font embedded in asmd; no system font is needed."""
+        """Draw item ``idx`` into ``out`` (``.png`` or ``.svg``): one pianoroll band per
+        score type in ``types`` (default: precise_alignment, broad_alignment, score,
+        misaligned; types the song has no notes of are left out), numbered score beat
+        lines in the score band, the pedals underneath when present, and with
+        ``waveform`` the mix above (when on disk); the legend is a column on the right.
+        ``overlay=True`` draws every type in one roll, translucent. ``color_by="track"``
+        colours notes by ground-truth file (instrument) instead of by type.
+        ``start``/``end`` choose the span in seconds. Labels use a font embedded in
+        asmd; no system font is needed."""
         _asmd.plot_song(
             self._core,
             self._item(idx),
             os.fspath(out),
-            list(types),
+            None if types is None else list(types),
             bool(waveform),
             int(width),
             int(height),
             float(start),
             None if end is None else float(end),
+            bool(overlay),
+            str(color_by),
         )
 
     def to_shards(self, out, **kwargs):

@@ -11,7 +11,10 @@ JSON results as dicts::
 
 A dataset counts as installed only when its completion marker (written last) exists;
 running the same install again resumes an interrupted one. Definitions' shell lines run
-only with ``allow_shell=True``. Errors raise :class:`asmd.errors.AsmdError`.
+only with ``allow_shell=True``; a line calling ``python -m asmd...`` runs with this
+interpreter (``import asmd`` sets ``$ASMD_PYTHON`` to it), and ASMD 0.5.1's
+``python -m asmd.asap`` line is the built-in ASAP step. Errors raise
+:class:`asmd.errors.AsmdError`.
 
 The building blocks of ASMD 0.5.1's interactive installer are here too, with their
 signatures: the prompts :func:`chose_install_dir`, :func:`definitions_path`,

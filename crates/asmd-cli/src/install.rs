@@ -226,13 +226,20 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<i32> {
 fn verify_of(g: &Global, a: &VerifyArgs) -> anyhow::Result<Vec<install::DatasetVerify>> {
     let meta = metadataset(g)?;
     let mut defs = definitions(g)?;
-    if !a.datasets.is_empty() {
-        for want in &a.datasets {
+    let wanted: Vec<&String> = a.names.iter().chain(&a.datasets).collect();
+    if !wanted.is_empty() {
+        for want in &wanted {
             if !defs.iter().any(|d| d.name.eq_ignore_ascii_case(want)) {
-                anyhow::bail!(asmd::Error::argument(format!("unknown dataset `{want}`")));
+                anyhow::bail!(asmd::Error::argument(format!(
+                    "unknown dataset `{want}` (available: {})",
+                    defs.iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
             }
         }
-        defs.retain(|d| a.datasets.iter().any(|w| w.eq_ignore_ascii_case(&d.name)));
+        defs.retain(|d| wanted.iter().any(|w| w.eq_ignore_ascii_case(&d.name)));
     }
     Ok(install::verify(
         &meta.install_dir,

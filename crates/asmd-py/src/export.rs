@@ -239,22 +239,30 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// Draw item `idx` into `out` (.png or .svg).
 #[guard]
 #[pyfunction]
-#[pyo3(signature = (dataset, idx, out, types, waveform=false, width=Pixels(1600), height=Pixels(900), start=0.0, end=None))]
+#[pyo3(signature = (dataset, idx, out, types=None, waveform=false, width=Pixels(1600), height=Pixels(900), start=0.0, end=None, overlay=false, color_by="type"))]
 #[allow(clippy::too_many_arguments)]
 fn plot_song(
     py: Python<'_>,
     dataset: PyRef<'_, PyDataset>,
     idx: ItemIndex,
     out: std::path::PathBuf,
-    types: Vec<String>,
+    types: Option<Vec<String>>,
     waveform: bool,
     width: Pixels,
     height: Pixels,
     start: f64,
     end: Option<f64>,
+    overlay: bool,
+    color_by: &str,
 ) -> PyResult<()> {
+    let defaults = asmd::plot::PlotOptions::default();
     let opts = asmd::plot::PlotOptions {
-        types: crate::dataset::score_types(py, types)?,
+        types: match types {
+            Some(t) => crate::dataset::score_types(py, t)?,
+            None => defaults.types,
+        },
+        overlay,
+        color_by: asmd::plot::ColorBy::parse(color_by).py_err(py)?,
         waveform,
         width: width.0,
         height: height.0,

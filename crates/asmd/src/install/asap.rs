@@ -236,6 +236,18 @@ pub fn maestro_dir_of(def: &Definition) -> Option<PathBuf> {
     Some(Path::new(parts.next()?).join(parts.next()?))
 }
 
+/// The ASAP archive ASMD 0.5.1 used (v1.1), as a fetch (`asap-dataset-1.1.zip` on
+/// mirrors).
+pub fn default_fetch() -> Fetch {
+    Fetch {
+        url: ASAP_URL.to_string(),
+        name: Some("asap-dataset-1.1.zip".to_string()),
+        alternatives: Vec::new(),
+        checksum: None,
+        size: None,
+    }
+}
+
 /// Options of [`import`].
 #[derive(Debug, Clone)]
 pub struct AsapOptions {
@@ -268,13 +280,7 @@ impl AsapOptions {
         AsapOptions {
             install_dir: install_dir.into(),
             maestro,
-            fetch: Fetch {
-                url: ASAP_URL.to_string(),
-                name: Some("asap-dataset-1.1.zip".to_string()),
-                alternatives: Vec::new(),
-                checksum: None,
-                size: None,
-            },
+            fetch: default_fetch(),
             mirror: Mirror::from_env(),
             net: NetOptions::default(),
             downloads: None,

@@ -351,15 +351,31 @@ impl Fetcher {
     }
 
     /// Read a small text resource (a web page) from the mirror or the official URL.
-    pub fn get_text(&self, url: &str) -> Result<String> {
+    pub fn get_text(&self, url: &str) -> Result<PageText> {
         let name = url_file_name(url);
-        let bytes = match self.mirror_lookup(url, name.as_deref().as_slice())? {
+        let found = self.mirror_lookup(url, name.as_deref().as_slice())?;
+        let origin = found
+            .as_ref()
+            .map_or_else(|| url.to_string(), Origin::describe);
+        let bytes = match found {
             Some(Origin::MirrorDir(p)) => std::fs::read(&p).with_path(&p)?,
             Some(Origin::MirrorUrl(u)) => self.http.get_bytes(&u, 64 << 20)?,
             _ => self.http.get_bytes(url, 64 << 20)?,
         };
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        Ok(PageText {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            origin,
+        })
     }
+}
+
+/// A page read by [`Fetcher::get_text`].
+#[derive(Debug, Clone)]
+pub struct PageText {
+    /// Its text (invalid UTF-8 replaced).
+    pub text: String,
+    /// Where it was read ([`Origin::describe`]: the mirror's file or URL, else the URL).
+    pub origin: String,
 }
 
 fn check_size(fetch: &Fetch, actual: u64, p: &Path) -> Result<()> {

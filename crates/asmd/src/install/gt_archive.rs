@@ -76,6 +76,24 @@ impl GtSource {
     }
 }
 
+/// What to do when the ground-truth archive cannot be fetched: rebuild the ground
+/// truth from the datasets' own annotations (`datasets`: the names as command
+/// arguments, empty for all).
+///
+/// ```
+/// assert!(asmd::install::gt_archive::convert_hint("Bach10").contains("--ground-truth convert"));
+/// ```
+pub fn convert_hint(datasets: &str) -> String {
+    let args = if datasets.is_empty() {
+        String::new()
+    } else {
+        format!(" {datasets}")
+    };
+    format!(
+        "The ground truth can be rebuilt from the datasets' own annotations instead: `asmd install{args} --ground-truth convert` (or `asmd convert{args}` once installed; Python: ground_truth='convert')"
+    )
+}
+
 pub(crate) fn fetch_archive(
     fetcher: &Fetcher,
     src: &GtSource,
@@ -83,6 +101,14 @@ pub(crate) fn fetch_archive(
     reporter: &Reporter,
 ) -> Result<Fetched> {
     let resolved = fetcher.resolve(&src.fetch)?;
+    reporter.message(
+        Some("ground truth"),
+        &format!(
+            "download {} from {}",
+            resolved.name,
+            resolved.origin.describe()
+        ),
+    );
     let task = reporter.task("ground truth", &format!("download {}", resolved.name));
     fetcher.fetch(
         &src.fetch,

@@ -3,9 +3,11 @@
 //! Data flow for `asmd install` ([`install`]):
 //! 1. **Choose**: [`InstallOptions`] names the install dir, the definitions and the
 //!    datasets (or the interactive mode, [`interactive`], asks for them).
-//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files),
-//!    disk needed, free space, time estimated from a measured throughput; `dry_run`
-//!    stops there.
+//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files;
+//!    every source probed at the same time, the sizes the definitions give shown
+//!    first), disk needed, free space, time estimated from a measured throughput;
+//!    `dry_run` stops there. A host name that does not resolve fails at once (no
+//!    retries: [`http`]).
 //! 3. **Per dataset, in parallel** ([`steps`]): the definition's [`recipe::Recipe`]
 //!    (declarative steps, or the legacy `url` + `post-process` lines) runs in a staging
 //!    folder: downloads ([`download`], [`mega`], [`fetch`] with `--mirror`) resume from
@@ -122,6 +124,9 @@ pub struct InstallOptions {
     pub observer: Option<Observer>,
     /// Extra environment variables for shell lines.
     pub shell_env: Vec<(String, String)>,
+    /// The Python interpreter that has asmd: shell lines calling `python -m asmd...`
+    /// run it (default: `$ASMD_PYTHON`, which the Python package sets to itself).
+    pub python: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for InstallOptions {
@@ -146,7 +151,7 @@ impl std::fmt::Debug for InstallOptions {
 
 impl InstallOptions {
     /// Defaults: all datasets of `definitions`, GT archive, no shell, 3 parallel jobs,
-    /// progress bars, mirror from `$ASMD_MIRROR`.
+    /// progress bars, mirror from `$ASMD_MIRROR`, Python from `$ASMD_PYTHON`.
     pub fn new(install_dir: impl Into<PathBuf>, definitions: Vec<Definition>) -> InstallOptions {
         InstallOptions {
             install_dir: install_dir.into(),
@@ -169,6 +174,9 @@ impl InstallOptions {
             progress: true,
             observer: None,
             shell_env: Vec::new(),
+            python: std::env::var_os(shell::ENV_PYTHON)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -541,7 +549,10 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     }
                     Err(msg) => Err(Error::new(
                         ErrorKind::Network,
-                        format!("ground-truth archive: {msg}"),
+                        format!(
+                            "ground-truth archive: {msg}. {}",
+                            gt_archive::convert_hint(&def.name)
+                        ),
                     )),
                 });
             }

@@ -295,9 +295,7 @@ impl Recipe {
             }
         }
         if !def.install.post_process.is_empty() {
-            steps.push(Step::Shell {
-                lines: def.install.post_process.clone(),
-            });
+            steps.extend(legacy_lines(def));
         }
         Ok(Recipe {
             steps,
@@ -339,6 +337,63 @@ impl Recipe {
         h.update(format!("{:?}", self.steps).as_bytes());
         h.finish().sha256[..16].to_string()
     }
+}
+
+/// True for a line that is exactly `python -m asmd.asap` (or `python3`): ASMD 0.5.1's
+/// Maestro post-process, which the built-in ASAP step replaces.
+///
+/// ```
+/// use asmd::install::recipe::is_asap_line;
+/// assert!(is_asap_line("python -m asmd.asap") && is_asap_line("  python3  -m asmd.asap "));
+/// assert!(!is_asap_line("python -m asmd.asap --x") && !is_asap_line("cd x && python -m asmd.asap"));
+/// ```
+pub fn is_asap_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    matches!(words.as_slice(), ["python" | "python3", "-m", "asmd.asap"])
+}
+
+/// True for a line with nothing to run (blank or a comment).
+fn is_inert(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// A legacy definition's `post-process` lines as steps: runs of shell lines, split at
+/// each `python -m asmd.asap` line, which becomes the built-in [`Step::AsapScores`]
+/// (importing into the Maestro folder the definition's ground-truth paths name, inside
+/// the dataset). Runs with nothing to execute (only blank lines and comments) are
+/// dropped. A definition whose paths name no such folder keeps the line as shell code.
+fn legacy_lines(def: &Definition) -> Vec<Step> {
+    let maestro = super::asap::maestro_dir_of(def).and_then(|p| {
+        let mut c = p.components();
+        let first = c.next()?.as_os_str().to_str()?;
+        let rest = c.as_path().to_str()?.to_string();
+        (first == def.name && !rest.is_empty()).then_some(rest)
+    });
+    let mut steps = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, steps: &mut Vec<Step>| {
+        if run.iter().any(|l| !is_inert(l)) {
+            steps.push(Step::Shell {
+                lines: std::mem::take(run),
+            });
+        }
+        run.clear();
+    };
+    for line in &def.install.post_process {
+        match &maestro {
+            Some(m) if is_asap_line(line) => {
+                flush(&mut run, &mut steps);
+                steps.push(Step::AsapScores {
+                    fetch: super::asap::default_fetch(),
+                    maestro: m.clone(),
+                });
+            }
+            _ => run.push(line.clone()),
+        }
+    }
+    flush(&mut run, &mut steps);
+    steps
 }
 
 fn check_url(url: &str, def: &Definition, loc: &str) -> Result<()> {
@@ -631,6 +686,42 @@ mod tests {
             s => panic!("{s:?}"),
         }
         assert!(r.fetches()[0].checksum.is_some());
+    }
+
+    #[test]
+    fn legacy_asap_line_becomes_the_built_in_step() {
+        let v = serde_json::json!({
+            "name": "Maestro", "ensemble": false, "instruments": ["piano"],
+            "ground_truth": {"all": {}},
+            "install": {"url": "https://h/maestro.zip", "unpack": true, "post-process": [
+                "cd &asmd_dir", "cd ..", "python -m asmd.asap", "# a comment"]},
+            "songs": [{"title": "t", "composer": "c", "instruments": ["piano"],
+                "recording": {"path": ["Maestro/maestro-v3.0.0/2004/a.wav"]},
+                "ground_truth": ["Maestro/maestro-v3.0.0/2004/a.json.gz"], "groups": ["all"]}]
+        });
+        let d = Definition::from_json_str(&v.to_string(), "defs/Maestro.json").unwrap();
+        let r = Recipe::of(&d).unwrap();
+        assert_eq!(r.steps.len(), 4, "{:?}", r.steps);
+        assert_eq!(
+            r.steps[2],
+            Step::Shell {
+                lines: vec!["cd &asmd_dir".into(), "cd ..".into()]
+            }
+        );
+        match &r.steps[3] {
+            Step::AsapScores { maestro, fetch } => {
+                assert_eq!(maestro, "maestro-v3.0.0");
+                assert_eq!(fetch.url, crate::install::asap::ASAP_URL);
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(!r.shell_lines().iter().any(|l| l.contains("asmd.asap")));
+        // without a Maestro folder in its paths the line stays shell code
+        let other = def_with(serde_json::json!({"post-process": ["python -m asmd.asap"]})).unwrap();
+        assert_eq!(
+            Recipe::of(&other).unwrap().shell_lines(),
+            ["python -m asmd.asap"]
+        );
     }
 
     #[test]

@@ -318,8 +318,26 @@ impl DatasetCtx<'_> {
         self.layout.stage(self.name())
     }
 
-    fn fetch_one(&self, fetch: &Fetch, run: &mut Run, downloads: &Path) -> Result<PathBuf> {
+    /// Fetch one file; with `announce`, say where it actually comes from (the mirror's
+    /// file or URL when the mirror has it, else the official URL).
+    fn fetch_one(
+        &self,
+        fetch: &Fetch,
+        run: &mut Run,
+        downloads: &Path,
+        announce: bool,
+    ) -> Result<(PathBuf, String)> {
         let resolved = self.fetcher.resolve(fetch)?;
+        if announce {
+            self.reporter.message(
+                Some(self.name()),
+                &format!(
+                    "download {} from {}",
+                    resolved.name,
+                    resolved.origin.describe()
+                ),
+            );
+        }
         let task = self
             .reporter
             .task(self.name(), &format!("download {}", resolved.name));
@@ -351,7 +369,7 @@ impl DatasetCtx<'_> {
             run.fetched.insert(n, got.path.clone());
         }
         run.fetched.insert(fetch.url.clone(), got.path.clone());
-        Ok(got.path)
+        Ok((got.path, got.origin))
     }
 
     fn step(&self, step: &Step, run: &mut Run, resumed: bool) -> Result<()> {
@@ -360,7 +378,7 @@ impl DatasetCtx<'_> {
         let b = Boundary::new(&stage)?;
         match step {
             Step::Download { fetch, to } => {
-                let path = self.fetch_one(fetch, run, &downloads)?;
+                let (path, _) = self.fetch_one(fetch, run, &downloads, true)?;
                 if let Some(to) = to {
                     let dest = inside(&stage, to);
                     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
@@ -483,6 +501,15 @@ impl DatasetCtx<'_> {
             }
             Step::DownloadLinks { page, accept, to } => {
                 let html = self.fetcher.get_text(page)?;
+                self.reporter.message(
+                    Some(self.name()),
+                    &format!(
+                        "download the {} files linked from {} into {to}",
+                        accept.join(", "),
+                        html.origin
+                    ),
+                );
+                let html = html.text;
                 let patterns = accept
                     .iter()
                     .map(|a| {
@@ -509,6 +536,7 @@ impl DatasetCtx<'_> {
                 }
                 let dl = downloads.join("links");
                 let dest = inside(&stage, to);
+                let mut origins: Vec<(String, usize)> = Vec::new();
                 for (url, name) in links {
                     if !super::recipe::is_plain_file_name(&name) {
                         continue;
@@ -520,12 +548,25 @@ impl DatasetCtx<'_> {
                         checksum: None,
                         size: None,
                     };
-                    let path = self.fetch_one(&fetch, run, &dl)?;
+                    let (path, origin) = self.fetch_one(&fetch, run, &dl, false)?;
                     place_file(&path, &dest.join(&name), &b)?;
+                    let from = origin_base(&origin);
+                    match origins.iter_mut().find(|(o, _)| *o == from) {
+                        Some((_, n)) => *n += 1,
+                        None => origins.push((from, 1)),
+                    }
                 }
+                let summary: Vec<String> = origins
+                    .iter()
+                    .map(|(o, n)| format!("{n} from {o}"))
+                    .collect();
+                self.reporter.message(
+                    Some(self.name()),
+                    &format!("linked files: {}", summary.join(", ")),
+                );
             }
             Step::AsapScores { fetch, maestro } => {
-                let path = self.fetch_one(fetch, run, &downloads)?;
+                let (path, _) = self.fetch_one(fetch, run, &downloads, true)?;
                 let dir = inside(&stage, maestro);
                 b.check_open(&dir)?;
                 let r = super::asap::import_from_zip(&path, &dir)?;
@@ -543,12 +584,25 @@ impl DatasetCtx<'_> {
                     return Err(consent_error(self.def, lines));
                 }
                 let cwd = self.layout.shell_cwd(self.name());
-                if cwd.exists() {
+                let first = self
+                    .recipe
+                    .steps
+                    .iter()
+                    .find(|s| matches!(s, Step::Shell { .. }))
+                    .is_some_and(|s| std::ptr::eq(s, step));
+                // a later script of the same recipe continues in the same scratch folder
+                if first && cwd.exists() {
                     std::fs::remove_dir_all(&cwd).with_path(&cwd)?;
                 }
                 let mut env = self.opts.shell_env.clone();
                 if let Some(m) = &self.opts.mirror {
                     env.push((super::fetch::ENV_MIRROR.to_string(), m.to_env_value()));
+                }
+                if let Some(py) = &self.opts.python {
+                    env.push((
+                        super::shell::ENV_PYTHON.to_string(),
+                        py.to_string_lossy().into_owned(),
+                    ));
                 }
                 let root = self.layout.stage_root(self.name());
                 super::shell::run_lines(
@@ -563,6 +617,15 @@ impl DatasetCtx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The folder part of an origin description (`mirror http://m/a/b.mp3` ->
+/// `mirror http://m/a`), to group the files of a page by where they came from.
+fn origin_base(origin: &str) -> String {
+    match origin.rsplit_once('/') {
+        Some((base, _)) if !base.ends_with('/') && !base.ends_with(':') => base.to_string(),
+        _ => origin.to_string(),
     }
 }
 
@@ -687,7 +750,13 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
         let resumed = journal.running == Some(i);
         journal.running = Some(i);
         journal.write(&jpath)?;
-        ctx.reporter.message(Some(name), &step.describe());
+        if !matches!(
+            step,
+            Step::Download { .. } | Step::AsapScores { .. } | Step::DownloadLinks { .. }
+        ) {
+            // fetching steps say where their files actually come from
+            ctx.reporter.message(Some(name), &step.describe());
+        }
         ctx.step(step, &mut run, resumed)
             .and_then(|_| audit_links(&ctx.stage(), step))
             .map_err(|e| {
@@ -722,7 +791,13 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
                 .join(", ")
         );
         if !opts.allow_missing {
-            return Err(Error::new(ErrorKind::NotFound, msg).with_file(&ctx.def.origin));
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "{msg}; nothing was installed. If the source lacks these files, accept a partial install: `asmd install {name} --allow-missing` (Python: allow_missing=True); songs whose files are absent cannot be loaded"
+                ),
+            )
+            .with_file(&ctx.def.origin));
         }
         ctx.reporter.message(Some(name), &format!("warning: {msg}"));
     }
