@@ -46,7 +46,7 @@ PARALLEL = True
 
 #: The generator of :func:`generate_missing_extra` and :func:`random_subslice`
 #: (ASMD 0.5.1's, seeded 1002 at import: reassign it to reseed).
-rng = np.random.default_rng(1002)
+rng = np.random.default_rng(_asmd.DEFAULT_SEED)
 
 
 def normalize_text(text):
@@ -81,7 +81,7 @@ def create_gt(
     definitions=None,
     jobs=0,
     force=False,
-    seed=1002,
+    seed=_asmd.DEFAULT_SEED,
     progress=None,
     install_dir=None,
     backend=None,

@@ -454,7 +454,7 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub force: bool,
     /// Seed of the artificial misalignment (same seed, same files).
-    #[arg(long, default_value_t = 1002, value_name = "N")]
+    #[arg(long, default_value_t = asmd::convert::DEFAULT_SEED, value_name = "N")]
     pub seed: u64,
     /// Misalignment model (JSON from `asmd stats train`; default: the shipped one).
     #[arg(long, value_name = "FILE")]

@@ -165,7 +165,7 @@ fn prototype_gt_json() -> String {
 /// Run the conversion pipeline; returns the summary as JSON text.
 #[guard]
 #[pyfunction]
-#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=Jobs(0), force=false, seed=Seed(1002), progress=false, misalign_model=None, part=None))]
+#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=Jobs(0), force=false, seed=Seed(asmd::convert::DEFAULT_SEED), progress=false, misalign_model=None, part=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_run(
     py: Python<'_>,
@@ -298,6 +298,7 @@ fn instrument_program(name: &str) -> i64 {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("DEFAULT_SEED", asmd::convert::DEFAULT_SEED)?;
     m.add_function(wrap_pyfunction!(convert_song, m)?)?;
     m.add_function(wrap_pyfunction!(change_ext, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_text, m)?)?;

@@ -61,7 +61,7 @@ pub use midi::MidiParams;
 pub use phenicx::note_name_to_number;
 pub use pipeline::{
     check_definition, convert, convert_song, file_seed, track_of, ConvertOptions, MisalignHook,
-    SongContext,
+    SongContext, DEFAULT_SEED,
 };
 pub use registry::{
     change_ext, ConverterFn, ConverterOutput, ConverterSpec, Input, ParamsCheck, Registry,

@@ -57,8 +57,15 @@ pub struct SongContext<'a> {
     pub seed: u64,
 }
 
-/// Options of a conversion run.
-#[derive(Clone, Default)]
+/// The seed every front uses when the user gives none (ASMD 0.5.1 seeded its
+/// conversion with 1002): `asmd convert`, `asmd install --ground-truth convert`,
+/// `conversion_tool.create_gt` and [`ConvertOptions::default`] all start from it, so a
+/// dataset gets the same `misaligned` notes whichever route converts it.
+pub const DEFAULT_SEED: u64 = 1002;
+
+/// Options of a conversion run. [`Default`] gives every field its documented default
+/// (notably `seed` = [`DEFAULT_SEED`]).
+#[derive(Clone)]
 pub struct ConvertOptions {
     /// Where the datasets are installed (every definition path is relative to it).
     pub install_dir: PathBuf,
@@ -74,7 +81,7 @@ pub struct ConvertOptions {
     pub force: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
-    /// Seed from which per-file misalignment seeds are derived.
+    /// Seed from which per-file misalignment seeds are derived ([`DEFAULT_SEED`]).
     pub seed: u64,
     /// Artificial misalignment for songs whose group has `misaligned: 2`.
     pub misalign: Option<Arc<MisalignHook>>,
@@ -83,6 +90,23 @@ pub struct ConvertOptions {
     /// can share a conversion. Per-file seeds depend only on paths, so the files are
     /// identical to a single run's.
     pub part: Option<(usize, usize)>,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            install_dir: PathBuf::new(),
+            whitelist: Vec::new(),
+            blacklist: Vec::new(),
+            archive: None,
+            jobs: 0,
+            force: false,
+            progress: false,
+            seed: DEFAULT_SEED,
+            misalign: None,
+            part: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for ConvertOptions {
