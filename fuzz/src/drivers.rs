@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use asmd::audio::{self, DecodeOptions};
+use asmd::convert::mat::{MatFile, MatValue};
 use asmd::convert::{self, MidiParams, Registry};
 use asmd::ground_truth::GroundTruth;
 use asmd::install::unpack::{self, ArchiveFormat};
-use asmd::mat::{MatFile, MatValue};
 use asmd::midi::MidiFile;
 use asmd::{Dataset, Definition, FilterOptions, Metadataset};
 

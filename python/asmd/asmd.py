@@ -35,7 +35,6 @@ True
 """
 
 import copy as _copy
-import json
 import os
 import sys as _sys
 import types as _types
@@ -163,7 +162,7 @@ class Dataset(metaclass=_ChainableInit):
         self._reset_views()
         #: The content of ``datasets.json`` (a plain dict, as in ASMD 0.5.1: editing it
         #: changes nothing else; the install directory is :attr:`install_dir`).
-        self.metadataset = json.loads(self._core.metadataset_json())
+        self.metadataset = self._core.metadataset()
         return self
 
     # ------------------------------------------------------------------ state
@@ -276,7 +275,7 @@ class Dataset(metaclass=_ChainableInit):
         self._reset_views()
         self.__dict__.update(state)
         if "metadataset" not in self.__dict__:
-            self.metadataset = json.loads(self._core.metadataset_json())
+            self.metadataset = self._core.metadataset()
 
     def __copy__(self):
         self._sync()
@@ -330,7 +329,7 @@ class Dataset(metaclass=_ChainableInit):
         files to change them)."""
         d = self.__dict__.get("_datasets")
         if d is None:
-            d = json.loads(self._core.datasets_json())
+            d = self._core.datasets()
             self.__dict__["_datasets"] = d
         return d
 
@@ -383,7 +382,7 @@ class Dataset(metaclass=_ChainableInit):
         copies of the definition fields plus ``dataset`` (the definition's name) and
         ``included``. Written back as the ``songs`` of a definition with just a
         ``name``, they load as a new dataset (e.g. after appending groups)."""
-        return json.loads(self._core.songs_json())
+        return self._core.songs()
 
     def idx_chunk_to_whole(self, name, idx):
         """Index (or list of indices) within dataset ``name`` -> index in :attr:`paths`."""

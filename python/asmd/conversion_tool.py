@@ -138,7 +138,7 @@ def create_gt(
         list(blacklist),
     )
     if backend is None:
-        text = _asmd.convert_run(
+        return _asmd.convert_run(
             *args,
             archive,
             int(jobs),
@@ -147,7 +147,6 @@ def create_gt(
             bool(progress),
             model_json,
         )
-        return json.loads(text)
     return _create_gt_parts(
         args, archive, jobs, force, seed, model_json, backend, n_parts
     )
@@ -155,10 +154,8 @@ def create_gt(
 
 def _convert_part(args, force, seed, model_json, part):
     """One task of a distributed conversion (runs on a worker, one thread)."""
-    return json.loads(
-        _asmd.convert_run(
-            *args, None, 1, bool(force), int(seed), False, model_json, part=part
-        )
+    return _asmd.convert_run(
+        *args, None, 1, bool(force), int(seed), False, model_json, part=part
     )
 
 
@@ -192,10 +189,8 @@ def _create_gt_parts(args, archive, jobs, force, seed, model_json, backend, n_pa
     }
     if archive is not None:
         # every file is up to date now: this pass only packs them
-        packed = json.loads(
-            _asmd.convert_run(
-                *args, archive, int(jobs), False, int(seed), False, model_json
-            )
+        packed = _asmd.convert_run(
+            *args, archive, int(jobs), False, int(seed), False, model_json
         )
         summary["archive"] = packed["archive"]
         summary["ok"] = summary["ok"] and packed["ok"]
@@ -389,9 +384,7 @@ def conversion(arg, seed=None):
     definition["songs"] = [song]
     definition.pop("included", None)
     if seed is None:
-        import inspect
-
-        seed = inspect.signature(create_gt).parameters["seed"].default
+        seed = _asmd.DEFAULT_SEED
     written = _asmd.convert_song(
         json.dumps(definition, default=_json_default),
         0,

@@ -19,94 +19,37 @@ polars, DuckDB, Spark, Ray Data and HF datasets keep it with their plain calls.
 ['violin', 'clarinet', 'tenor sax', 'bassoon']
 """
 
-import json
 import os
 
 from . import _asmd
 
 __all__ = ["to_arrow", "to_parquet", "to_shards", "schemas"]
 
-_GT_TYPES = (
-    "misaligned",
-    "score",
-    "broad_alignment",
-    "precise_alignment",
-    "velocities",
-    "f0",
-    "sustain",
-    "soft",
-    "sostenuto",
-)
-
-
-def _schemas():
-    import pyarrow as pa
-
-    strings = pa.list_(pa.field("element", pa.string(), nullable=False))
-
-    def req(name, t):
-        return pa.field(name, t, nullable=False)
-
-    songs = [
-        req("song", pa.int32()),
-        req("title", pa.string()),
-        req("composer", pa.string()),
-        req("instruments", strings),
-        req("groups", strings),
-        req("mixed", strings),
-        req("sources", strings),
-        req("ground_truth", strings),
-        pa.field("duration", pa.float64()),
-        pa.field("audio_duration", pa.float64()),
-        req("gt_present", pa.bool_()),
-    ] + [req(f"gt_{t}", pa.int8()) for t in _GT_TYPES]
-    key = [req("song", pa.int32()), req("source", pa.int16())]
-    return {
-        "songs": pa.schema(songs),
-        "notes": pa.schema(
-            key
-            + [
-                req("score_type", pa.string()),
-                req("pitch", pa.float64()),
-                req("onset", pa.float64()),
-                req("offset", pa.float64()),
-                pa.field("velocity", pa.float64()),
-                req("program", pa.int32()),
-                pa.field("missing", pa.bool_()),
-                pa.field("extra", pa.bool_()),
-            ]
-        ),
-        "pedals": pa.schema(
-            key
-            + [
-                req("pedal", pa.string()),
-                req("time", pa.float64()),
-                req("value", pa.float64()),
-            ]
-        ),
-        "beats": pa.schema(key + [req("time", pa.float64())]),
-        "f0": pa.schema(
-            key
-            + [
-                req("frame", pa.int32()),
-                req("time", pa.float64()),
-                req("f0", pa.float64()),
-            ]
-        ),
-    }
-
 
 def schemas():
     """The pyarrow schema of each table as written to Parquet and returned by
-    :func:`to_arrow` (the ``dataset`` column last)."""
-    dataset = _dataset_field()
-    return {name: schema.append(dataset) for name, schema in _schemas().items()}
-
-
-def _dataset_field():
+    :func:`to_arrow` (the ``dataset`` column last), built from the engine's one
+    description of the columns."""
     import pyarrow as pa
 
-    return pa.field("dataset", pa.string(), nullable=False)
+    types = {
+        "int8": pa.int8(),
+        "int16": pa.int16(),
+        "int32": pa.int32(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "string": pa.string(),
+        "string_list": pa.list_(pa.field("element", pa.string(), nullable=False)),
+    }
+    return {
+        table: pa.schema(
+            [
+                pa.field(name, types[ty], nullable=nullable)
+                for name, ty, nullable in cols
+            ]
+        )
+        for table, cols in _asmd.export_schema().items()
+    }
 
 
 def _core(dataset):
@@ -136,26 +79,17 @@ def to_arrow(dataset, audio_durations=True, require_gt=False):
     recordings' headers (null when not on disk). Needs pyarrow."""
     import pyarrow as pa
 
-    schemas = _schemas()
     parts = _asmd.export_columns(
         _core(dataset), bool(audio_durations), bool(require_gt)
     )
     out = {}
-    for name, schema in schemas.items():
+    for name, schema in schemas().items():
         tables = []
         for part in parts:
             cols = part[name]
             arrays = [_column(pa, cols[f.name], f) for f in schema]
-            t = pa.Table.from_arrays(arrays, schema=schema)
-            n = t.num_rows
-            t = t.append_column(
-                _dataset_field(), pa.array([part["dataset"]] * n, pa.string())
-            )
-            tables.append(t)
-        if tables:
-            out[name] = pa.concat_tables(tables)
-        else:
-            out[name] = schema.append(_dataset_field()).empty_table()
+            tables.append(pa.Table.from_arrays(arrays, schema=schema))
+        out[name] = pa.concat_tables(tables) if tables else schema.empty_table()
     return out
 
 
@@ -167,14 +101,13 @@ def to_parquet(dataset, out, overwrite=False, audio_durations=True, require_gt=F
     "/notes")``, DuckDB's ``read_parquet('out/notes/*/*.parquet')`` or
     ``datasets.load_dataset('parquet', data_dir=out + '/notes')``: each file holds
     the ``dataset`` column."""
-    text = _asmd.export_parquet(
+    return _asmd.export_parquet(
         _core(dataset),
         os.fspath(out),
         bool(overwrite),
         bool(audio_durations),
         bool(require_gt),
     )
-    return json.loads(text)
 
 
 _UNITS = {
@@ -225,7 +158,7 @@ def to_shards(
     Songs not on disk are skipped (listed in the result and ``manifest.json``). Returns
     ``{"shards": [...], "samples": n, "resumed": k, "skipped": [...]}``; read them with
     ``webdataset.WebDataset(shards)`` or :class:`asmd.torch.ShardExcerpts`."""
-    text = _asmd.export_shards(
+    return _asmd.export_shards(
         _core(dataset),
         os.fspath(out),
         None if sr is None else int(sr),
@@ -236,4 +169,3 @@ def to_shards(
         quality,
         bool(progress),
     )
-    return json.loads(text)

@@ -24,7 +24,6 @@ signatures: the prompts :func:`chose_install_dir`, :func:`definitions_path`,
 FTP with :mod:`ftplib`).
 """
 
-import json
 import os
 import sys
 from urllib.parse import urlparse
@@ -82,8 +81,7 @@ def _common(definitions, metadataset_path, install_dir):
 
 
 def _run(argv):
-    code, text = _asmd.run_cli_json(["asmd", *argv])
-    out = json.loads(text)
+    code, out = _asmd.run_cli_json(["asmd", *argv])
     if isinstance(out, dict):
         out.setdefault("exit_code", code)
     return out

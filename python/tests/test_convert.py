@@ -132,6 +132,19 @@ def test_failing_user_converter_fails_its_song_only(tmp_path):
     assert not (install / "mix" / "a-0.json.gz").exists()
 
 
+def test_a_converters_exception_is_the_cause_of_the_error(tmp_path):
+    install = tmp_path / "install"
+    (install / "mix").mkdir(parents=True)
+    (install / "mix" / "a.bad").write_text("x")
+    d = definition("mix", [["broken_converter", {}]], songs=("a",))
+    with pytest.raises(AsmdError, match="cannot read this") as e:
+        conversion_tool.conversion((0, d["songs"][0], {"install_dir": install}, d, None))
+    cause = e.value.__cause__
+    assert isinstance(cause, RuntimeError), repr(cause)
+    assert str(cause) == "cannot read this"
+    assert cause.__traceback__ is not None
+
+
 def test_unknown_converter_name_is_a_clear_error(tmp_path):
     (tmp_path / "install" / "x").mkdir(parents=True)
     defs = tmp_path / "defs"

@@ -135,3 +135,25 @@ def test_errors_pickle_with_their_detail():
     back = pickle.loads(pickle.dumps(e))
     assert (back.file, back.location, back.problem) == ("f", "here", "bad")
     assert isinstance(back, AsmdError)
+
+
+def test_a_closed_stdout_ends_the_command_not_the_interpreter():
+    """`asmd.cli.run` writing into a closed pipe (`python x.py | head`) returns; the
+    interpreter goes on (the CLI used to exit the process from its output helper)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from asmd import cli\n"
+        "rc = cli.run(['list'])\n"
+        "sys.stderr.write(f'alive {rc}\\n')\n"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    p.stdout.close()  # before the child writes anything
+    err = p.stderr.read().decode()
+    assert p.wait() == 0, err
+    assert "alive 0" in err, err
+    assert "panic" not in err.lower(), err

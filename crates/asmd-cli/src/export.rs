@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::args::{ExportCommand, Global, ParquetArgs, PlotArgs, ShardsArgs};
 use crate::output::print_json;
-use asmd::export::{self, ExportOptions, Tables};
+use asmd::export::{self, ExportOptions, Table};
 
 pub fn run(g: &Global, c: &ExportCommand) -> anyhow::Result<i32> {
     match c {
@@ -26,10 +26,10 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
         .map(|t| t.songs.gt_present.iter().filter(|p| !**p).count())
         .sum();
     if g.json {
-        let rows: serde_json::Map<String, serde_json::Value> = Tables::NAMES
+        let rows: serde_json::Map<String, serde_json::Value> = Table::ALL
             .iter()
             .zip(written.rows)
-            .map(|(n, r)| (n.to_string(), json!(r)))
+            .map(|(t, r)| (t.name().to_string(), json!(r)))
             .collect();
         print_json(&json!({
             "out": a.out, "datasets": tables.iter().map(|t| &t.dataset).collect::<Vec<_>>(),
@@ -37,10 +37,10 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
             "files": written.files,
         }));
     } else {
-        let parts: Vec<String> = Tables::NAMES
+        let parts: Vec<String> = Table::ALL
             .iter()
             .zip(written.rows)
-            .map(|(n, r)| format!("{r} {n}"))
+            .map(|(t, r)| format!("{r} {}", t.name()))
             .collect();
         crate::outln!(
             "wrote {} ({} datasets): {}",

@@ -151,21 +151,6 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
     Ok(if report.ok() { 0 } else { 1 })
 }
 
-fn human_bytes(n: u64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < units.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", units[u])
-    }
-}
-
 fn status_of(
     g: &Global,
     a: &StatusArgs,
@@ -209,10 +194,10 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<i32> {
         t.row(vec![
             s.name.clone(),
             s.state.name().to_string(),
-            human_bytes(s.size_on_disk),
+            asmd::human::bytes(s.size_on_disk),
             format!("{}/{} files", s.gt_present, s.gt_listed),
             if s.work_bytes > 0 {
-                human_bytes(s.work_bytes)
+                asmd::human::bytes(s.work_bytes)
             } else {
                 String::new()
             },

@@ -42,6 +42,9 @@ where
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     match std::panic::catch_unwind(move || run_commands(args)) {
         Ok(code) => code,
+        Err(payload) if payload.is::<output::StdoutClosed>() => payload
+            .downcast_ref::<output::StdoutClosed>()
+            .map_or(1, |s| s.0),
         Err(payload) => {
             output::print_error(&asmd::Error::from_panic(payload.as_ref()).into());
             1

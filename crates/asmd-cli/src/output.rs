@@ -14,16 +14,26 @@ pub fn print_error(e: &anyhow::Error) {
     }
 }
 
-/// Write text to stdout; a closed pipe (`asmd query | head`) ends the program quietly
-/// instead of panicking.
+/// What ends a command whose standard output can no longer be written (see [`emit`]):
+/// the exit code [`crate::run`] returns.
+pub(crate) struct StdoutClosed(pub(crate) i32);
+
+/// Write text to stdout. When stdout is closed (`asmd query | head`) the command ends
+/// quietly with code 0; another write error is printed and ends it with code 1. Either
+/// way the command unwinds back to [`crate::run`] (without the panic hook: nothing is
+/// printed as a panic), which returns the code: the process is never exited from here,
+/// so a Python interpreter calling the CLI through `asmd.cli.run` keeps running.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: cannot write to stdout: {e}");
-        std::process::exit(1);
+        let code = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            eprintln!("error: cannot write to stdout: {e}");
+            1
+        };
+        drop(out);
+        std::panic::resume_unwind(Box::new(StdoutClosed(code)));
     }
 }
 

@@ -493,3 +493,22 @@ fn cache_fills_when_ground_truth_is_loaded_and_clears() {
         (false.into(), serde_json::Value::Null)
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // `asmd list | head -0`: the reader is gone before anything is written
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asmd"))
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("panic") && !err.contains("internal error"),
+        "{err}"
+    );
+}

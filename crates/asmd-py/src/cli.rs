@@ -19,12 +19,13 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
     py.detach(|| asmd_cli::run(argv))
 }
 
-/// Run `install`, `status` or `verify` and return `(exit code, JSON text)`.
+/// Run `install`, `status` or `verify` and return `(exit code, report)` (the report as
+/// dicts and lists).
 #[guard]
 #[pyfunction]
-fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, String)> {
+fn run_cli_json(py: Python<'_>, argv: Vec<String>) -> PyResult<(i32, Bound<'_, PyAny>)> {
     match py.detach(|| asmd_cli::run_json(argv)) {
-        Ok((code, v)) => Ok((code, v.to_string())),
+        Ok((code, v)) => Ok((code, crate::pyvalues::json(py, &v)?)),
         Err(asmd_cli::JsonError::Engine(e)) => Err(to_py(py, e)),
         Err(asmd_cli::JsonError::Usage(msg)) => Err(to_py(py, asmd::Error::argument(msg))),
     }

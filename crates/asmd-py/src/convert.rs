@@ -19,8 +19,8 @@ use asmd::convert::{ConvertOptions, ConverterSpec, Input, Registry};
 use asmd::{Error, ErrorKind, GroundTruth};
 
 use crate::args::{Count, Jobs, Seed};
-use crate::convert_py::gt_to_dict;
 use crate::error::IntoPyResult;
+use crate::pyvalues::gt_to_dict;
 
 fn registry() -> &'static Mutex<Registry> {
     static R: OnceLock<Mutex<Registry>> = OnceLock::new();
@@ -50,12 +50,15 @@ fn call_python(
     params: &Map<String, Value>,
 ) -> asmd::Result<Option<Vec<GroundTruth>>> {
     Python::attach(|py| {
+        // the Python exception travels as the error's source: raised again in Python,
+        // it becomes the `__cause__` (type and traceback kept)
         let callback_err = |e: PyErr| {
             Error::new(
                 ErrorKind::Callback,
                 format!("converter `{name}` raised {e}"),
             )
             .with_file(path)
+            .with_source(e)
         };
         let out = func
             .call1(
@@ -162,13 +165,13 @@ fn prototype_gt_json() -> String {
     GroundTruth::default().to_json_string()
 }
 
-/// Run the conversion pipeline; returns the summary as JSON text.
+/// Run the conversion pipeline; returns the summary as a dict.
 #[guard]
 #[pyfunction]
 #[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=Jobs(0), force=false, seed=Seed(asmd::convert::DEFAULT_SEED), progress=false, misalign_model=None, part=None))]
 #[allow(clippy::too_many_arguments)]
-fn convert_run(
-    py: Python<'_>,
+fn convert_run<'py>(
+    py: Python<'py>,
     install_dir: PathBuf,
     definitions: Option<Vec<PathBuf>>,
     whitelist: Vec<String>,
@@ -180,7 +183,7 @@ fn convert_run(
     progress: bool,
     misalign_model: Option<String>,
     part: Option<(Count, Count)>,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyAny>> {
     let misalign = match misalign_model {
         Some(text) => {
             let model =
@@ -212,7 +215,7 @@ fn convert_run(
     let summary = py
         .detach(|| asmd::convert::convert(&defs, &r, &opts))
         .py_err(py)?;
-    Ok(summary.to_json().to_string())
+    crate::pyvalues::json(py, &summary.to_json())
 }
 
 /// Convert one song of a definition (given as JSON text), always rewriting its files;

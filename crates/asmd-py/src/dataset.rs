@@ -14,8 +14,8 @@ use asmd::score::NoteFlags;
 use asmd::{Dataset, Metadataset, ScoreType};
 
 use crate::args::{ItemIndex, Seed};
-use crate::convert_py::{bools, gt_to_dict, matrix, vector};
 use crate::error::IntoPyResult;
+use crate::pyvalues::{bools, gt_to_dict, matrix, vector};
 
 /// The engine's dataset (see `asmd.asmd.Dataset` for the documented Python API).
 #[pyclass(name = "_Dataset", module = "asmd._asmd")]
@@ -159,8 +159,8 @@ impl PyDataset {
         self.inner.set_install_dir(dir);
     }
 
-    /// The metadataset as JSON: its five keys and any other key of the file.
-    fn metadataset_json(&self) -> String {
+    /// The metadataset as a dict: its five keys and any other key of the file.
+    fn metadataset<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let m = self.inner.metadataset();
         let mut v = serde_json::json!({
             "author": m.author, "year": m.year, "url": m.url,
@@ -169,7 +169,7 @@ impl PyDataset {
         for (k, x) in &m.extra {
             v[k] = x.clone();
         }
-        v.to_string()
+        crate::pyvalues::json(py, &v)
     }
 
     /// The files of item `idx` as `[mixed, sources, ground truths]`.
@@ -237,10 +237,10 @@ impl PyDataset {
         Ok(d)
     }
 
-    /// JSON list of the included songs (each with its `dataset` name), in definition
+    /// The included songs as dicts (each with its `dataset` name), in definition
     /// order: what the inclusion flags say, as ASMD 0.5.1's `get_songs` (independent of
     /// later edits of `paths`).
-    fn songs_json(&self) -> String {
+    fn songs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let d = &self.inner;
         let list: Vec<serde_json::Value> = d
             .definitions()
@@ -260,11 +260,11 @@ impl PyDataset {
                     })
             })
             .collect();
-        serde_json::Value::Array(list).to_string()
+        crate::pyvalues::json(py, &serde_json::Value::Array(list))
     }
 
-    /// JSON list of all definitions with `included` flags on datasets and songs.
-    fn datasets_json(&self) -> String {
+    /// All definitions as dicts, with `included` flags on datasets and songs.
+    fn datasets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let d = &self.inner;
         let list: Vec<serde_json::Value> = d
             .definitions()
@@ -281,7 +281,7 @@ impl PyDataset {
                 v
             })
             .collect();
-        serde_json::Value::Array(list).to_string()
+        crate::pyvalues::json(py, &serde_json::Value::Array(list))
     }
 
     #[pyo3(signature = (opts=None))]

@@ -33,7 +33,15 @@ pub fn to_py(py: Python<'_>, e: asmd::Error) -> PyErr {
             e.location().map(str::to_string),
             e.message().to_string(),
         ))?;
-        Ok(PyErr::from_value(exc))
+        let err = PyErr::from_value(exc);
+        // a Python exception behind the error (a converter or hook written in Python)
+        // is kept as `__cause__`, with its type and traceback
+        let cause = std::iter::successors(std::error::Error::source(&e), |s| s.source())
+            .find_map(|s| s.downcast_ref::<PyErr>());
+        if let Some(cause) = cause {
+            err.set_cause(py, Some(cause.clone_ref(py)));
+        }
+        Ok(err)
     };
     match build() {
         Ok(err) => err,

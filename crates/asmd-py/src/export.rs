@@ -6,131 +6,73 @@ use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use asmd::export::{self, ExportOptions, Tables};
+use asmd::export::{self, ExportOptions, Table, Tables, Values};
 
 use crate::args::{Bytes, ItemIndex, Pixels, SampleRate, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
-/// Nullable floats as (values with NaN for null, validity mask).
-fn opt_f64<'py>(py: Python<'py>, v: &[Option<f64>]) -> PyResult<Bound<'py, PyAny>> {
-    let vals: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
-    let valid: Vec<bool> = v.iter().map(Option::is_some).collect();
-    Ok((vals.into_pyarray(py), valid.into_pyarray(py))
-        .into_pyobject(py)?
-        .into_any())
+/// One column as Python values: numpy arrays; nullable ones as `(values, valid)` (NaN
+/// or false where null); categorical ones as `(codes, names)`; strings and lists of
+/// strings as lists.
+fn values<'py>(py: Python<'py>, v: &Values<'_>) -> PyResult<Bound<'py, PyAny>> {
+    fn masked<'py, T: Copy + numpy::Element>(
+        py: Python<'py>,
+        v: &[Option<T>],
+        null: T,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let vals: Vec<T> = v.iter().map(|x| x.unwrap_or(null)).collect();
+        let valid: Vec<bool> = v.iter().map(Option::is_some).collect();
+        Ok((vals.into_pyarray(py), valid.into_pyarray(py))
+            .into_pyobject(py)?
+            .into_any())
+    }
+    Ok(match v {
+        Values::I8(x) => x.clone().into_pyarray(py).into_any(),
+        Values::I16(x) => x.clone().into_pyarray(py).into_any(),
+        Values::I32(x) => x.clone().into_pyarray(py).into_any(),
+        Values::F64(x) => x.to_vec().into_pyarray(py).into_any(),
+        Values::Bool(x) => x.to_vec().into_pyarray(py).into_any(),
+        Values::OptF64(x) => masked(py, x, f64::NAN)?,
+        Values::OptBool(x) => masked(py, x, false)?,
+        Values::Str(x) => PyList::new(py, x)?.into_any(),
+        Values::Category { codes, names } => (codes.clone().into_pyarray(py), names.clone())
+            .into_pyobject(py)?
+            .into_any(),
+        Values::Constant(s, n) => PyList::new(py, vec![*s; *n])?.into_any(),
+        Values::StrList(x) => PyList::new(py, *x)?.into_any(),
+    })
 }
 
-fn opt_bool<'py>(py: Python<'py>, v: &[Option<bool>]) -> PyResult<Bound<'py, PyAny>> {
-    let vals: Vec<bool> = v.iter().map(|x| x.unwrap_or(false)).collect();
-    let valid: Vec<bool> = v.iter().map(Option::is_some).collect();
-    Ok((vals.into_pyarray(py), valid.into_pyarray(py))
-        .into_pyobject(py)?
-        .into_any())
-}
-
-fn u16s(v: &[u16]) -> Vec<i16> {
-    v.iter().map(|&x| x as i16).collect()
-}
-
-fn i32s(v: &[u32]) -> Vec<i32> {
-    v.iter().map(|&x| x as i32).collect()
-}
-
+/// `{"dataset": name, table: {column: values}}` for one dataset's tables.
 fn tables_dict<'py>(py: Python<'py>, t: &Tables) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("dataset", &t.dataset)?;
-
-    let s = PyDict::new(py);
-    s.set_item("song", i32s(&t.songs.song).into_pyarray(py))?;
-    s.set_item("title", PyList::new(py, &t.songs.title)?)?;
-    s.set_item("composer", PyList::new(py, &t.songs.composer)?)?;
-    for (name, v) in [
-        ("instruments", &t.songs.instruments),
-        ("groups", &t.songs.groups),
-        ("mixed", &t.songs.mixed),
-        ("sources", &t.songs.sources),
-        ("ground_truth", &t.songs.ground_truth),
-    ] {
-        s.set_item(name, PyList::new(py, v)?)?;
+    for table in Table::ALL {
+        let d = PyDict::new(py);
+        for (column, v) in t.columns(table) {
+            d.set_item(column.name, values(py, &v)?)?;
+        }
+        out.set_item(table.name(), d)?;
     }
-    s.set_item("duration", opt_f64(py, &t.songs.duration)?)?;
-    s.set_item("audio_duration", opt_f64(py, &t.songs.audio_duration)?)?;
-    s.set_item("gt_present", t.songs.gt_present.clone().into_pyarray(py))?;
-    for (k, ty) in asmd::definition::GT_TYPES.iter().enumerate() {
-        let levels: Vec<i8> = t
-            .songs
-            .gt_levels
-            .get(k)
-            .map(|l| l.iter().map(|&x| x as i8).collect())
-            .unwrap_or_default();
-        s.set_item(format!("gt_{ty}"), levels.into_pyarray(py))?;
+    Ok(out)
+}
+
+/// Every table's columns as `{table: [(name, type, nullable)]}` (types: `int8`,
+/// `int16`, `int32`, `float64`, `bool`, `string`, `string_list`), the `dataset` column
+/// last: what `asmd.export.schemas()` builds the pyarrow schemas from.
+#[guard]
+#[pyfunction]
+fn export_schema(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    for table in Table::ALL {
+        let cols: Vec<(String, &str, bool)> = table
+            .columns()
+            .into_iter()
+            .map(|c| (c.name, c.ty.name(), c.nullable))
+            .collect();
+        out.set_item(table.name(), cols)?;
     }
-    out.set_item("songs", s)?;
-
-    let n = &t.notes;
-    let d = PyDict::new(py);
-    d.set_item("song", i32s(&n.song).into_pyarray(py))?;
-    d.set_item("source", u16s(&n.source).into_pyarray(py))?;
-    let codes: Vec<i8> = n
-        .score_type
-        .iter()
-        .map(|st| {
-            asmd::ScoreType::ALL
-                .iter()
-                .position(|x| x == st)
-                .unwrap_or(0) as i8
-        })
-        .collect();
-    let names: Vec<&str> = asmd::ScoreType::ALL.iter().map(|x| x.name()).collect();
-    d.set_item("score_type", (codes.into_pyarray(py), names))?;
-    d.set_item("pitch", n.pitch.clone().into_pyarray(py))?;
-    d.set_item("onset", n.onset.clone().into_pyarray(py))?;
-    d.set_item("offset", n.offset.clone().into_pyarray(py))?;
-    d.set_item("velocity", opt_f64(py, &n.velocity)?)?;
-    d.set_item("program", n.program.clone().into_pyarray(py))?;
-    d.set_item("missing", opt_bool(py, &n.missing)?)?;
-    d.set_item("extra", opt_bool(py, &n.extra)?)?;
-    out.set_item("notes", d)?;
-
-    let p = &t.pedals;
-    let d = PyDict::new(py);
-    d.set_item("song", i32s(&p.song).into_pyarray(py))?;
-    d.set_item("source", u16s(&p.source).into_pyarray(py))?;
-    let codes: Vec<i8> = p
-        .pedal
-        .iter()
-        .map(|x| {
-            asmd::ground_truth::PedalType::ALL
-                .iter()
-                .position(|y| y == x)
-                .unwrap_or(0) as i8
-        })
-        .collect();
-    let names: Vec<&str> = asmd::ground_truth::PedalType::ALL
-        .iter()
-        .map(|x| x.name())
-        .collect();
-    d.set_item("pedal", (codes.into_pyarray(py), names))?;
-    d.set_item("time", p.time.clone().into_pyarray(py))?;
-    d.set_item("value", p.value.clone().into_pyarray(py))?;
-    out.set_item("pedals", d)?;
-
-    let b = &t.beats;
-    let d = PyDict::new(py);
-    d.set_item("song", i32s(&b.song).into_pyarray(py))?;
-    d.set_item("source", u16s(&b.source).into_pyarray(py))?;
-    d.set_item("time", b.time.clone().into_pyarray(py))?;
-    out.set_item("beats", d)?;
-
-    let f = &t.f0;
-    let d = PyDict::new(py);
-    d.set_item("song", i32s(&f.song).into_pyarray(py))?;
-    d.set_item("source", u16s(&f.source).into_pyarray(py))?;
-    d.set_item("frame", i32s(&f.frame).into_pyarray(py))?;
-    d.set_item("time", f.time.clone().into_pyarray(py))?;
-    d.set_item("f0", f.f0.clone().into_pyarray(py))?;
-    out.set_item("f0", d)?;
     Ok(out)
 }
 
@@ -158,18 +100,19 @@ fn export_columns<'py>(
     PyList::new(py, items)
 }
 
-/// Write the selection as Parquet under `out`; returns rows per table (JSON text).
+/// Write the selection as Parquet under `out`; returns `{"rows": {table: n}, "files":
+/// [paths]}`.
 #[guard]
 #[pyfunction]
 #[pyo3(signature = (dataset, out, overwrite=false, audio_durations=true, require_gt=false))]
-fn export_parquet(
-    py: Python<'_>,
-    dataset: PyRef<'_, PyDataset>,
+fn export_parquet<'py>(
+    py: Python<'py>,
+    dataset: PyRef<'py, PyDataset>,
     out: std::path::PathBuf,
     overwrite: bool,
     audio_durations: bool,
     require_gt: bool,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyDict>> {
     let opts = ExportOptions {
         audio_durations,
         require_gt,
@@ -181,22 +124,24 @@ fn export_parquet(
             export::parquet::write(&tables, &out, overwrite)
         })
         .py_err(py)?;
-    let rows: serde_json::Map<String, serde_json::Value> = Tables::NAMES
-        .iter()
-        .zip(written.rows)
-        .map(|(n, r)| (n.to_string(), serde_json::json!(r)))
-        .collect();
-    Ok(serde_json::json!({"rows": rows, "files": written.files}).to_string())
+    let rows = PyDict::new(py);
+    for (table, n) in Table::ALL.iter().zip(written.rows) {
+        rows.set_item(table.name(), n)?;
+    }
+    let out = PyDict::new(py);
+    out.set_item("rows", rows)?;
+    out.set_item("files", written.files)?;
+    Ok(out)
 }
 
-/// Write WebDataset shards under `out`; returns the report as JSON text.
+/// Write WebDataset shards under `out`; returns the report as a dict.
 #[guard]
 #[pyfunction]
 #[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
 #[allow(clippy::too_many_arguments)]
-fn export_shards(
-    py: Python<'_>,
-    dataset: PyRef<'_, PyDataset>,
+fn export_shards<'py>(
+    py: Python<'py>,
+    dataset: PyRef<'py, PyDataset>,
     out: std::path::PathBuf,
     sr: Option<SampleRate>,
     max_shard_bytes: Bytes,
@@ -205,7 +150,7 @@ fn export_shards(
     float: bool,
     quality: &str,
     progress: bool,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = export::ShardOptions {
         sample_rate: sr.map(|r| r.0),
         quality: asmd::audio::Quality::parse(quality).py_err(py)?,
@@ -222,17 +167,20 @@ fn export_shards(
     let r = py
         .detach(|| export::write_shards(d, &out, &opts))
         .py_err(py)?;
-    Ok(serde_json::json!({
-        "shards": r.shards, "samples": r.samples, "resumed": r.resumed,
-        "skipped": r.skipped.iter().map(|(k, why)| serde_json::json!({"key": k, "reason": why})).collect::<Vec<_>>(),
-    })
-    .to_string())
+    crate::pyvalues::json(
+        py,
+        &serde_json::json!({
+            "shards": r.shards, "samples": r.samples, "resumed": r.resumed,
+            "skipped": r.skipped.iter().map(|(k, why)| serde_json::json!({"key": k, "reason": why})).collect::<Vec<_>>(),
+        }),
+    )
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(export_shards, m)?)?;
     m.add_function(wrap_pyfunction!(export_columns, m)?)?;
     m.add_function(wrap_pyfunction!(export_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(export_schema, m)?)?;
     Ok(())
 }
 

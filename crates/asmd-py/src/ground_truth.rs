@@ -9,8 +9,8 @@ use pyo3::types::{PyDict, PyTuple};
 use asmd::GroundTruth;
 
 use crate::args::Bytes;
-use crate::convert_py::gt_to_dict;
 use crate::error::IntoPyResult;
+use crate::pyvalues::gt_to_dict;
 
 /// Read a `.json.gz` ground-truth file into a dict.
 #[guard]

@@ -8,13 +8,13 @@ mod args;
 mod audio;
 mod cli;
 mod convert;
-mod convert_py;
 mod dataset;
 mod error;
 mod export;
 mod ground_truth;
 mod misalign;
 mod panic_net;
+mod pyvalues;
 mod utils;
 
 use asmd_py_macros::guard;

@@ -310,8 +310,8 @@ impl PyStats {
                 array(py, m.onsets),
                 array(py, m.offsets),
                 array(py, m.pitches),
-                crate::convert_py::bools(py, gt.missing),
-                crate::convert_py::bools(py, gt.extra),
+                crate::pyvalues::bools(py, gt.missing),
+                crate::pyvalues::bools(py, gt.extra),
             ],
         )
     }

@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 
 use asmd::score::Matrix;
 
-use crate::convert_py::matrix;
 use crate::error::IntoPyResult;
+use crate::pyvalues::matrix;
 
 fn to_matrix(a: &PyReadonlyArray2<'_, f64>) -> Matrix {
     let shape = a.shape();

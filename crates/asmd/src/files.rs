@@ -28,15 +28,52 @@
 //! ```
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Write `bytes` to `path` through a temporary sibling file and a rename, creating the
-/// parent folders; on failure nothing is left behind. Temporary names are unique per
-/// process and call, so concurrent writers never share one.
+/// parent folders; on failure nothing is left behind (see [`replace_with`]).
+///
+/// ```
+/// let d = tempfile::tempdir().unwrap();
+/// let p = d.path().join("a/b.txt");
+/// asmd::files::write_atomically(&p, b"hi").unwrap();
+/// assert_eq!(std::fs::read(&p).unwrap(), b"hi");
+/// assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+/// ```
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace_with(path, |file, tmp| file.write_all(bytes).with_path(tmp))
+}
+
+/// Create or replace the file `path` all at once: `write` fills a new temporary sibling
+/// (given as an open file and its path), which is then renamed over `path` (`write`
+/// calls `sync_all` itself when the data must be on disk before the rename). Parent
+/// folders are created. If `write` or the rename fails, the
+/// temporary file is removed and `path` is untouched: readers see the old file or the
+/// whole new one, never a part. Temporary names are unique per process and call and
+/// are created fresh (never through an existing file or link), so concurrent writers
+/// never share one. The one copy of the temporary-file-then-rename pattern.
+///
+/// ```
+/// use std::io::Write;
+/// let d = tempfile::tempdir().unwrap();
+/// let p = d.path().join("x.txt");
+/// std::fs::write(&p, "old").unwrap();
+/// let r: asmd::Result<()> = asmd::files::replace_with(&p, |f, _| {
+///     f.write_all(b"half").unwrap();
+///     Err(asmd::Error::argument("interrupted"))
+/// });
+/// assert!(r.is_err());
+/// assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+/// assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+/// ```
+pub fn replace_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File, &Path) -> Result<T>,
+) -> Result<T> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -52,9 +89,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let res = std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .with_path(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .with_path(&tmp)?;
+    let res = write(&mut file, &tmp).and_then(|value| {
+        drop(file);
+        std::fs::rename(&tmp, path).with_path(path)?;
+        Ok(value)
+    });
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

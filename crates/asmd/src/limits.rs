@@ -252,18 +252,7 @@ pub fn presize<T>(declared: u64, plausible: u64) -> usize {
 }
 
 fn human_bytes(b: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut x = b;
-    let mut u = 0;
-    while x >= 1000.0 && u + 1 < UNITS.len() {
-        x /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{x:.0} B")
-    } else {
-        format!("{x:.1} {}", UNITS[u])
-    }
+    crate::human::bytes_f64(b)
 }
 
 #[cfg(test)]

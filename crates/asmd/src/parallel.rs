@@ -6,7 +6,11 @@
 //! otherwise runs sequentially, with identical results.
 //!
 //! ```
-//! assert!(asmd::parallel::enabled() || !asmd::parallel::enabled());
+//! use asmd::parallel;
+//! parallel::disable();
+//! assert!(!parallel::enabled());
+//! parallel::enable();
+//! assert!(parallel::enabled());
 //! ```
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use asmd::export::{self, ExportOptions, Tables};
+use asmd::export::{self, ExportOptions, Table};
 use asmd::metadataset::Metadataset;
 use asmd::{Dataset, Definition, GroundTruth, ScoreType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -165,7 +165,7 @@ fn parquet_files_read_back() {
         })
         .collect();
     assert!(leftovers.is_empty());
-    assert_eq!(Tables::NAMES.len(), w.rows.len());
+    assert_eq!(Table::ALL.len(), w.rows.len());
 
     // datasets `a` and `A` would share folders where case is ignored: refused
     let mut twice = t.clone();

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use asmd::mat::{MatFile, MatValue};
+use asmd::convert::mat::{MatFile, MatValue};
 use asmd::ErrorKind;
 
 fn fixture(p: &str) -> PathBuf {

@@ -24,22 +24,9 @@ pub fn write_archive(out: &Path, install_dir: &Path, relative_paths: &[String]) 
             ));
         }
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => Path::new(".").to_path_buf(),
-    };
-    std::fs::create_dir_all(&parent).with_path(&parent)?;
-    let name = out
-        .file_name()
-        .ok_or_else(|| Error::argument(format!("{}: not a file path", out.display())))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> Result<()> {
-        let file = File::create(&tmp).with_path(&tmp)?;
-        let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::best());
+    crate::files::replace_with(out, |file, tmp| {
+        let gz =
+            flate2::write::GzEncoder::new(BufWriter::new(&mut *file), flate2::Compression::best());
         let mut tar = tar::Builder::new(gz);
         for r in &rels {
             let src = install_dir.join(r.as_str());
@@ -58,17 +45,12 @@ pub fn write_archive(out: &Path, install_dir: &Path, relative_paths: &[String]) 
             let f = File::open(&src).with_path(&src)?;
             tar.append_data(&mut header, r.as_str(), f).with_path(out)?;
         }
-        let gz = tar.into_inner().with_path(out)?;
-        let mut w = gz.finish().with_path(out)?;
-        w.flush().with_path(out)?;
+        let gz = tar.into_inner().with_path(tmp)?;
+        let mut w = gz.finish().with_path(tmp)?;
+        w.flush().with_path(tmp)?;
         w.into_inner()
-            .map_err(|e| Error::io(out, e.into_error()))?
+            .map_err(|e| Error::io(tmp, e.into_error()))?
             .sync_all()
-            .with_path(out)?;
-        std::fs::rename(&tmp, out).with_path(out)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+            .with_path(tmp)
+    })
 }

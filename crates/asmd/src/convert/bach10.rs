@@ -16,11 +16,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use super::mat::{MatFile, MatValue};
 use super::params::Params;
 use super::registry::ConverterOutput;
 use crate::error::{Error, Result};
 use crate::ground_truth::{GroundTruth, IntColumns};
-use crate::mat::{MatFile, MatValue};
 
 /// numpy's `rint`: round half to even.
 fn rint(x: f64) -> f64 {

@@ -41,6 +41,7 @@ mod archive;
 pub mod bach10;
 mod builtins;
 mod instrument;
+pub mod mat;
 mod merge;
 pub mod midi;
 pub mod musicnet;

@@ -135,15 +135,10 @@ impl std::fmt::Debug for ConvertOptions {
 /// assert_ne!(a, asmd::convert::file_seed(8, "Bach10/x-0.json.gz"));
 /// ```
 pub fn file_seed(run_seed: u64, relative_path: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in run_seed
-        .to_le_bytes()
-        .iter()
-        .chain(relative_path.as_bytes())
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let mut f = crate::hash::Fnv1a::new();
+    f.write(&run_seed.to_le_bytes());
+    f.write(relative_path.as_bytes());
+    let h = f.finish();
     let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

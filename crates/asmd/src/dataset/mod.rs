@@ -185,12 +185,10 @@ fn inherited(defs: &[Definition]) -> Vec<Vec<Option<usize>>> {
 
 fn fingerprint(defs: &[Definition]) -> u64 {
     // FNV-1a over names, song titles and ground-truth paths: cheap and stable.
-    let mut h: u64 = 0xcbf29ce484222325;
+    let mut h = crate::hash::Fnv1a::new();
     let mut eat = |s: &str| {
-        for b in s.bytes().chain(std::iter::once(0xff)) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
+        h.write(s.as_bytes());
+        h.write(&[0xff]);
     };
     for d in defs {
         eat(&d.name);
@@ -201,16 +199,7 @@ fn fingerprint(defs: &[Definition]) -> u64 {
             }
         }
     }
-    h
-}
-
-/// Where a dataset's definitions come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DefinitionSource {
-    /// The embedded official collection.
-    Official,
-    /// Directories of `*.json` definitions, loaded in this order.
-    Dirs(Vec<PathBuf>),
+    h.finish()
 }
 
 /// An index over the songs of a collection of definitions (see the module docs).

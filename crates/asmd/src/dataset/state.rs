@@ -20,13 +20,17 @@ use serde_json::{json, Value};
 
 use super::{Collection, Dataset, ItemPaths};
 use crate::definition::Definition;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::metadataset::Metadataset;
 
 const VERSION: u64 = 1;
 
+/// A malformed saved state (it is not a file: the error names no file).
 fn bad(problem: impl Into<String>) -> Error {
-    Error::format("<dataset state>", "", problem)
+    Error::new(
+        ErrorKind::Format,
+        format!("malformed dataset state: {}", problem.into()),
+    )
 }
 
 fn strings(v: &Value) -> Result<Vec<String>> {
@@ -169,5 +173,18 @@ impl Dataset {
         }
         d.rebuild_chunks();
         Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_state_is_a_format_error_naming_no_file() {
+        let e = Dataset::from_state(&json!({"version": VERSION, "definitions": 5})).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format);
+        assert!(e.file().is_none(), "{e}");
+        assert!(e.to_string().contains("malformed dataset state"), "{e}");
     }
 }

@@ -39,11 +39,13 @@
 //! assert_eq!(t[0].notes.len(), 0);
 //! ```
 
+pub mod columns;
 pub mod names;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod shards;
 
+pub use columns::{Column, ColumnType, Table, Values};
 pub use shards::{write_shards, ShardOptions, ShardReport};
 
 use rayon::prelude::*;
@@ -165,23 +167,6 @@ pub struct Tables {
     pub pedals: PedalsTable,
     pub beats: BeatsTable,
     pub f0: F0Table,
-}
-
-impl Tables {
-    /// The table names, in the order writers use.
-    pub const NAMES: [&'static str; 5] = ["songs", "notes", "pedals", "beats", "f0"];
-
-    /// Rows of table `name`.
-    pub fn rows(&self, name: &str) -> usize {
-        match name {
-            "songs" => self.songs.len(),
-            "notes" => self.notes.len(),
-            "pedals" => self.pedals.song.len(),
-            "beats" => self.beats.song.len(),
-            "f0" => self.f0.song.len(),
-            _ => 0,
-        }
-    }
 }
 
 /// One song's rows, built in parallel and appended in order.
@@ -327,51 +312,102 @@ fn audio_duration(d: &Dataset, mixed: &[String]) -> Option<f64> {
     best
 }
 
+/// Append `b`'s rows to `a` (same dataset). Every field is named: a field added to a
+/// table and forgotten here does not compile.
 fn append(a: &mut Tables, b: Tables) {
-    let (s, o) = (&mut a.songs, b.songs);
-    s.song.extend(o.song);
-    s.title.extend(o.title);
-    s.composer.extend(o.composer);
-    s.instruments.extend(o.instruments);
-    s.groups.extend(o.groups);
-    s.mixed.extend(o.mixed);
-    s.sources.extend(o.sources);
-    s.ground_truth.extend(o.ground_truth);
-    s.duration.extend(o.duration);
-    s.audio_duration.extend(o.audio_duration);
-    s.gt_present.extend(o.gt_present);
+    let Tables {
+        dataset: _,
+        songs,
+        notes,
+        pedals,
+        beats,
+        f0,
+    } = b;
+    let SongsTable {
+        song,
+        title,
+        composer,
+        instruments,
+        groups,
+        mixed,
+        sources,
+        ground_truth,
+        duration,
+        audio_duration,
+        gt_present,
+        gt_levels,
+    } = songs;
+    let s = &mut a.songs;
+    s.song.extend(song);
+    s.title.extend(title);
+    s.composer.extend(composer);
+    s.instruments.extend(instruments);
+    s.groups.extend(groups);
+    s.mixed.extend(mixed);
+    s.sources.extend(sources);
+    s.ground_truth.extend(ground_truth);
+    s.duration.extend(duration);
+    s.audio_duration.extend(audio_duration);
+    s.gt_present.extend(gt_present);
     if s.gt_levels.is_empty() {
-        s.gt_levels = o.gt_levels;
+        s.gt_levels = gt_levels;
     } else {
-        for (x, y) in s.gt_levels.iter_mut().zip(o.gt_levels) {
+        for (x, y) in s.gt_levels.iter_mut().zip(gt_levels) {
             x.extend(y);
         }
     }
-    let (n, o) = (&mut a.notes, b.notes);
-    n.song.extend(o.song);
-    n.source.extend(o.source);
-    n.score_type.extend(o.score_type);
-    n.pitch.extend(o.pitch);
-    n.onset.extend(o.onset);
-    n.offset.extend(o.offset);
-    n.velocity.extend(o.velocity);
-    n.program.extend(o.program);
-    n.missing.extend(o.missing);
-    n.extra.extend(o.extra);
-    let (p, o) = (&mut a.pedals, b.pedals);
-    p.song.extend(o.song);
-    p.source.extend(o.source);
-    p.pedal.extend(o.pedal);
-    p.time.extend(o.time);
-    p.value.extend(o.value);
-    let (bt, o) = (&mut a.beats, b.beats);
-    bt.song.extend(o.song);
-    bt.source.extend(o.source);
-    bt.time.extend(o.time);
-    let (f, o) = (&mut a.f0, b.f0);
-    f.song.extend(o.song);
-    f.source.extend(o.source);
-    f.frame.extend(o.frame);
-    f.time.extend(o.time);
-    f.f0.extend(o.f0);
+    let NotesTable {
+        song,
+        source,
+        score_type,
+        pitch,
+        onset,
+        offset,
+        velocity,
+        program,
+        missing,
+        extra,
+    } = notes;
+    let n = &mut a.notes;
+    n.song.extend(song);
+    n.source.extend(source);
+    n.score_type.extend(score_type);
+    n.pitch.extend(pitch);
+    n.onset.extend(onset);
+    n.offset.extend(offset);
+    n.velocity.extend(velocity);
+    n.program.extend(program);
+    n.missing.extend(missing);
+    n.extra.extend(extra);
+    let PedalsTable {
+        song,
+        source,
+        pedal,
+        time,
+        value,
+    } = pedals;
+    let p = &mut a.pedals;
+    p.song.extend(song);
+    p.source.extend(source);
+    p.pedal.extend(pedal);
+    p.time.extend(time);
+    p.value.extend(value);
+    let BeatsTable { song, source, time } = beats;
+    let bt = &mut a.beats;
+    bt.song.extend(song);
+    bt.source.extend(source);
+    bt.time.extend(time);
+    let F0Table {
+        song,
+        source,
+        frame,
+        time,
+        f0,
+    } = f0;
+    let f = &mut a.f0;
+    f.song.extend(song);
+    f.source.extend(source);
+    f.frame.extend(frame);
+    f.time.extend(time);
+    f.f0.extend(f0);
 }

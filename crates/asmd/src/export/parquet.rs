@@ -29,8 +29,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
 
-use super::Tables;
-use crate::definition::GT_TYPES;
+use super::{ColumnType, Table, Tables, Values};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// What [`write`] wrote.
@@ -38,88 +37,33 @@ use crate::error::{Error, ErrorKind, IoContext, Result};
 pub struct Written {
     /// Every file, in writing order.
     pub files: Vec<PathBuf>,
-    /// Rows per table over all datasets, in [`Tables::NAMES`] order.
+    /// Rows per table over all datasets, in [`Table::ALL`] order.
     pub rows: [usize; 5],
 }
 
-fn schema(table: &str) -> String {
-    let list = |name: &str| {
-        format!(
-            "required group {name} (LIST) {{ repeated group list {{ required binary element (STRING); }} }}"
-        )
-    };
-    let body = match table {
-        "songs" => {
-            let mut cols = vec![
-                "required int32 song".to_string(),
-                "required binary title (STRING)".into(),
-                "required binary composer (STRING)".into(),
-                list("instruments"),
-                list("groups"),
-                list("mixed"),
-                list("sources"),
-                list("ground_truth"),
-                "optional double duration".into(),
-                "optional double audio_duration".into(),
-                "required boolean gt_present".into(),
-            ];
-            cols.extend(
-                GT_TYPES
-                    .iter()
-                    .map(|t| format!("required int32 gt_{t} (INTEGER(8,true))")),
-            );
-            cols.join("\n")
-        }
-        "notes" => [
-            "required int32 song",
-            "required int32 source (INTEGER(16,true))",
-            "required binary score_type (STRING)",
-            "required double pitch",
-            "required double onset",
-            "required double offset",
-            "optional double velocity",
-            "required int32 program",
-            "optional boolean missing",
-            "optional boolean extra",
-        ]
-        .join("\n"),
-        "pedals" => [
-            "required int32 song",
-            "required int32 source (INTEGER(16,true))",
-            "required binary pedal (STRING)",
-            "required double time",
-            "required double value",
-        ]
-        .join("\n"),
-        "beats" => [
-            "required int32 song",
-            "required int32 source (INTEGER(16,true))",
-            "required double time",
-        ]
-        .join("\n"),
-        _ => [
-            "required int32 song",
-            "required int32 source (INTEGER(16,true))",
-            "required int32 frame",
-            "required double time",
-            "required double f0",
-        ]
-        .join("\n"),
-    };
-    // every table ends with the dataset's name
-    let body = format!("{body}\nrequired binary dataset (STRING)");
-    // primitive fields end with `;`, groups with their closing brace
-    let body: Vec<String> = body
-        .lines()
-        .map(|l| {
-            if l.ends_with('}') {
-                l.to_string()
-            } else {
-                format!("{l};")
+/// The Parquet message type of `table`, generated from its column descriptions.
+fn schema(table: Table) -> String {
+    let fields: Vec<String> = table
+        .columns()
+        .iter()
+        .map(|c| {
+            let rep = if c.nullable { "optional" } else { "required" };
+            let name = &c.name;
+            match c.ty {
+                ColumnType::Int8 => format!("{rep} int32 {name} (INTEGER(8,true));"),
+                ColumnType::Int16 => format!("{rep} int32 {name} (INTEGER(16,true));"),
+                ColumnType::Int32 => format!("{rep} int32 {name};"),
+                ColumnType::Float64 => format!("{rep} double {name};"),
+                ColumnType::Bool => format!("{rep} boolean {name};"),
+                ColumnType::String => format!("{rep} binary {name} (STRING);"),
+                // the standard 3-level list of required strings
+                ColumnType::StringList => format!(
+                    "{rep} group {name} (LIST) {{ repeated group list {{ required binary element (STRING); }} }}"
+                ),
             }
         })
         .collect();
-    format!("message {table} {{\n{}\n}}", body.join("\n"))
+    format!("message {} {{\n{}\n}}", table.name(), fields.join("\n"))
 }
 
 type Rg<'a> = SerializedRowGroupWriter<'a, File>;
@@ -128,58 +72,74 @@ fn perr(path: &Path, e: parquet::errors::ParquetError) -> Error {
     Error::new(ErrorKind::Io, format!("cannot write Parquet: {e}")).with_file(path)
 }
 
-/// One column of a row group, in schema order.
-enum Col<'a> {
-    I32(Vec<i32>),
-    F64(&'a [f64]),
-    OptF64(&'a [Option<f64>]),
-    OptBool(&'a [Option<bool>]),
-    Bool(&'a [bool]),
-    Str(Vec<&'a str>),
-    StrList(&'a [Vec<String>]),
-}
-
-fn write_col(rg: &mut Rg<'_>, col: &Col<'_>, path: &Path) -> Result<()> {
+fn write_col(rg: &mut Rg<'_>, col: &Values<'_>, path: &Path) -> Result<()> {
     let e = |x| perr(path, x);
     let mut w = rg
         .next_column()
         .map_err(e)?
         .ok_or_else(|| Error::new(ErrorKind::Io, "Parquet schema has fewer columns than data"))?;
     match col {
-        Col::I32(v) => {
+        Values::I8(v) => {
+            let v: Vec<i32> = v.iter().map(|&x| i32::from(x)).collect();
+            w.typed::<Int32Type>()
+                .write_batch(&v, None, None)
+                .map_err(e)?;
+        }
+        Values::I16(v) => {
+            let v: Vec<i32> = v.iter().map(|&x| i32::from(x)).collect();
+            w.typed::<Int32Type>()
+                .write_batch(&v, None, None)
+                .map_err(e)?;
+        }
+        Values::I32(v) => {
             w.typed::<Int32Type>()
                 .write_batch(v, None, None)
                 .map_err(e)?;
         }
-        Col::F64(v) => {
+        Values::F64(v) => {
             w.typed::<DoubleType>()
                 .write_batch(v, None, None)
                 .map_err(e)?;
         }
-        Col::Bool(v) => {
+        Values::Bool(v) => {
             w.typed::<BoolType>()
                 .write_batch(v, None, None)
                 .map_err(e)?;
         }
-        Col::OptF64(v) => {
+        Values::OptF64(v) => {
             let (vals, defs) = optional(v);
             w.typed::<DoubleType>()
                 .write_batch(&vals, Some(&defs), None)
                 .map_err(e)?;
         }
-        Col::OptBool(v) => {
+        Values::OptBool(v) => {
             let (vals, defs) = optional(v);
             w.typed::<BoolType>()
                 .write_batch(&vals, Some(&defs), None)
                 .map_err(e)?;
         }
-        Col::Str(v) => {
+        Values::Str(v) => {
             let vals: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(*s)).collect();
             w.typed::<ByteArrayType>()
                 .write_batch(&vals, None, None)
                 .map_err(e)?;
         }
-        Col::StrList(rows) => {
+        Values::Category { codes, names } => {
+            let vals: Vec<ByteArray> = codes
+                .iter()
+                .map(|&c| ByteArray::from(names.get(c as usize).copied().unwrap_or("")))
+                .collect();
+            w.typed::<ByteArrayType>()
+                .write_batch(&vals, None, None)
+                .map_err(e)?;
+        }
+        Values::Constant(s, n) => {
+            let vals = vec![ByteArray::from(*s); *n];
+            w.typed::<ByteArrayType>()
+                .write_batch(&vals, None, None)
+                .map_err(e)?;
+        }
+        Values::StrList(rows) => {
             // required list of required strings: def 0 = empty list, 1 = an element;
             // rep 0 starts a row, 1 continues its list
             let mut vals = Vec::new();
@@ -210,90 +170,7 @@ fn optional<T: Copy>(v: &[Option<T>]) -> (Vec<T>, Vec<i16>) {
     (vals, defs)
 }
 
-fn ids(v: &[u32]) -> Vec<i32> {
-    v.iter().map(|&x| x as i32).collect()
-}
-
-fn small(v: &[u16]) -> Vec<i32> {
-    v.iter().map(|&x| i32::from(x)).collect()
-}
-
-fn columns<'a>(t: &'a Tables, table: &str) -> Vec<Col<'a>> {
-    let mut cols = table_columns(t, table);
-    cols.push(Col::Str(vec![t.dataset.as_str(); t.rows(table)]));
-    cols
-}
-
-fn table_columns<'a>(t: &'a Tables, table: &str) -> Vec<Col<'a>> {
-    match table {
-        "songs" => {
-            let s = &t.songs;
-            let mut cols = vec![
-                Col::I32(ids(&s.song)),
-                Col::Str(s.title.iter().map(String::as_str).collect()),
-                Col::Str(s.composer.iter().map(String::as_str).collect()),
-                Col::StrList(&s.instruments),
-                Col::StrList(&s.groups),
-                Col::StrList(&s.mixed),
-                Col::StrList(&s.sources),
-                Col::StrList(&s.ground_truth),
-                Col::OptF64(&s.duration),
-                Col::OptF64(&s.audio_duration),
-                Col::Bool(&s.gt_present),
-            ];
-            for k in 0..GT_TYPES.len() {
-                let levels = s.gt_levels.get(k).map(|l| l.as_slice()).unwrap_or(&[]);
-                cols.push(Col::I32(levels.iter().map(|&x| i32::from(x)).collect()));
-            }
-            cols
-        }
-        "notes" => {
-            let n = &t.notes;
-            vec![
-                Col::I32(ids(&n.song)),
-                Col::I32(small(&n.source)),
-                Col::Str(n.score_type.iter().map(|s| s.name()).collect()),
-                Col::F64(&n.pitch),
-                Col::F64(&n.onset),
-                Col::F64(&n.offset),
-                Col::OptF64(&n.velocity),
-                Col::I32(n.program.clone()),
-                Col::OptBool(&n.missing),
-                Col::OptBool(&n.extra),
-            ]
-        }
-        "pedals" => {
-            let p = &t.pedals;
-            vec![
-                Col::I32(ids(&p.song)),
-                Col::I32(small(&p.source)),
-                Col::Str(p.pedal.iter().map(|x| x.name()).collect()),
-                Col::F64(&p.time),
-                Col::F64(&p.value),
-            ]
-        }
-        "beats" => {
-            let b = &t.beats;
-            vec![
-                Col::I32(ids(&b.song)),
-                Col::I32(small(&b.source)),
-                Col::F64(&b.time),
-            ]
-        }
-        _ => {
-            let f = &t.f0;
-            vec![
-                Col::I32(ids(&f.song)),
-                Col::I32(small(&f.source)),
-                Col::I32(f.frame.iter().map(|&x| x as i32).collect()),
-                Col::F64(&f.time),
-                Col::F64(&f.f0),
-            ]
-        }
-    }
-}
-
-fn write_table(t: &Tables, table: &str, path: &Path) -> Result<()> {
+fn write_table(t: &Tables, table: Table, path: &Path) -> Result<()> {
     let e = |x| perr(path, x);
     let schema = Arc::new(parse_message_type(&schema(table)).map_err(e)?);
     let props = Arc::new(
@@ -308,8 +185,8 @@ fn write_table(t: &Tables, table: &str, path: &Path) -> Result<()> {
     let file = File::create(path).with_path(path)?;
     let mut w = SerializedFileWriter::new(file, schema, props).map_err(e)?;
     let mut rg = w.next_row_group().map_err(e)?;
-    for col in columns(t, table) {
-        write_col(&mut rg, &col, path)?;
+    for (_, values) in t.columns(table) {
+        write_col(&mut rg, &values, path)?;
     }
     rg.close().map_err(e)?;
     w.close().map_err(e)?;
@@ -356,8 +233,10 @@ pub fn write(tables: &[Tables], out: &Path, overwrite: bool) -> Result<Written> 
     }
     let mut written = Written::default();
     for t in tables {
-        for (k, table) in Tables::NAMES.iter().enumerate() {
-            let rel = PathBuf::from(table).join(&t.dataset).join("part-0.parquet");
+        for (k, table) in Table::ALL.into_iter().enumerate() {
+            let rel = PathBuf::from(table.name())
+                .join(&t.dataset)
+                .join("part-0.parquet");
             write_table(t, table, &tmp.path().join(&rel))?;
             written.rows[k] += t.rows(table);
             written.files.push(out.join(rel));

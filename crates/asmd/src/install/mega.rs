@@ -380,8 +380,8 @@ impl Mac {
     }
 }
 
-/// Decrypt `encrypted` into `out` (through `<out>.part`), checking Mega's MAC and, when
-/// given, the expected checksum of the plaintext.
+/// Decrypt `encrypted` into `out` (all at once, through a temporary sibling), checking
+/// Mega's MAC and, when given, the expected checksum of the plaintext.
 pub fn decrypt_file(
     link: &MegaLink,
     encrypted: &Path,
@@ -389,50 +389,43 @@ pub fn decrypt_file(
     checksum: Option<&Checksum>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<super::checksum::Digests> {
-    let tmp = with_suffix(out, ".part");
     let mut input = File::open(encrypted).with_path(encrypted)?;
-    let mut writer = BufWriter::new(File::create(&tmp).with_path(&tmp)?);
-    let mut iv = [0u8; 16];
-    iv[..8].copy_from_slice(&link.nonce());
-    let mut ctr = Ctr::new(&link.aes_key().into(), &iv.into());
-    let mut mac = Mac::new(link);
-    let mut hasher = Hasher::for_checksum(checksum);
-    let mut buf = vec![0u8; 1 << 18];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(encrypted, e)),
-        };
-        let chunk = &mut buf[..n];
-        ctr.apply_keystream(chunk);
-        mac.update(chunk);
-        hasher.update(chunk);
-        writer.write_all(chunk).with_path(&tmp)?;
-        progress(hasher.size());
-    }
-    writer.flush().with_path(&tmp)?;
-    drop(writer);
-    let fail = |e: Error| {
-        let _ = std::fs::remove_file(&tmp);
-        e
-    };
-    if mac.finish() != link.meta_mac() {
-        return Err(fail(
-            Error::new(
+    crate::files::replace_with(out, |file, tmp| {
+        let mut writer = BufWriter::new(file);
+        let mut iv = [0u8; 16];
+        iv[..8].copy_from_slice(&link.nonce());
+        let mut ctr = Ctr::new(&link.aes_key().into(), &iv.into());
+        let mut mac = Mac::new(link);
+        let mut hasher = Hasher::for_checksum(checksum);
+        let mut buf = vec![0u8; 1 << 18];
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(encrypted, e)),
+            };
+            let chunk = &mut buf[..n];
+            ctr.apply_keystream(chunk);
+            mac.update(chunk);
+            hasher.update(chunk);
+            writer.write_all(chunk).with_path(tmp)?;
+            progress(hasher.size());
+        }
+        writer.flush().with_path(tmp)?;
+        if mac.finish() != link.meta_mac() {
+            return Err(Error::new(
                 ErrorKind::Network,
                 "mega.nz: integrity check failed (the decrypted file's MAC does not match the link's key)",
             )
-            .with_file(link.url()),
-        ));
-    }
-    let digests = hasher.finish();
-    if let Some(c) = checksum {
-        c.check(&digests, link.url()).map_err(fail)?;
-    }
-    std::fs::rename(&tmp, out).with_path(out)?;
-    Ok(digests)
+            .with_file(link.url()));
+        }
+        let digests = hasher.finish();
+        if let Some(c) = checksum {
+            c.check(&digests, link.url())?;
+        }
+        Ok(digests)
+    })
 }
 
 /// Download and decrypt a public Mega file to `dest` (resumable: the encrypted bytes go

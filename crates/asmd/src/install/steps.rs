@@ -238,9 +238,7 @@ fn place_file(src: &Path, dst: &Path, b: &Boundary) -> Result<()> {
 fn move_tree(src: &Path, dst: &Path) -> Result<()> {
     match std::fs::rename(src, dst) {
         Ok(()) => Ok(()),
-        Err(e)
-            if e.raw_os_error() == Some(18) || e.kind() == std::io::ErrorKind::CrossesDevices =>
-        {
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
             let incoming = super::download::with_suffix(dst, ".asmd-incoming");
             if incoming.exists() {
                 std::fs::remove_dir_all(&incoming).with_path(&incoming)?;

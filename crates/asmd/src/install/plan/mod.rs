@@ -39,7 +39,6 @@ mod render;
 
 pub use remote_zip::zip_unpacked;
 use remote_zip::RangeReader;
-pub use render::{human_bytes, human_duration};
 
 /// One file to fetch.
 #[derive(Debug, Clone, PartialEq)]
@@ -380,8 +379,8 @@ fn known_sizes_line(known: &[(String, u64, usize)], skip: &[&str]) -> String {
         .filter(|(n, _, _)| !skip.contains(&n.as_str()))
         .map(|(n, bytes, unknown)| match (bytes, unknown) {
             (0, _) => format!("{n} ?"),
-            (b, 0) => format!("{n} {}", human_bytes(*b)),
-            (b, _) => format!("{n} {}+", human_bytes(*b)),
+            (b, 0) => format!("{n} {}", crate::human::bytes(*b)),
+            (b, _) => format!("{n} {}+", crate::human::bytes(*b)),
         })
         .collect();
     format!(

@@ -1,40 +1,12 @@
 //! Human-readable and JSON forms of a [`Plan`].
 //!
-//! ```
-//! assert_eq!(asmd::install::plan::human_bytes(763_716_294), "763.7 MB");
-//! ```
+//! Sizes and durations print through [`crate::human`].
 
 use serde_json::{json, Value};
 
 use super::{host_of, DatasetPlan, FetchPlan, Plan};
 
-/// `1.5 GB`-style size (powers of 1000, as download pages write them).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-/// `1 h 05 min`-style duration.
-pub fn human_duration(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min {:02} s", s / 60, s % 60)
-    } else {
-        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
-    }
-}
+use crate::human::{bytes as human_bytes, duration as human_duration};
 
 impl Plan {
     /// True when some chosen dataset needs shell lines.

@@ -15,14 +15,12 @@
 //! (column-major, as MATLAB stores them).
 //!
 //! ```
-//! # let dir = tempfile::tempdir().unwrap();
-//! # let path = dir.path().join("x.mat");
-//! # std::fs::write(&path, asmd::mat::tests_support::tiny_double_mat()).unwrap();
-//! let mat = asmd::mat::MatFile::read(&path).unwrap();
-//! let x = mat.numeric("x").unwrap();           // a 2 x 3 double matrix
-//! assert_eq!((x.rows(), x.cols()), (2, 3));
-//! assert_eq!(x.get(1, 2), 6.0);                    // row 1, column 2
-//! assert!(mat.numeric("y").is_err());              // clear error: no such variable
+//! // written by scipy.io.savemat (one of the test fixtures)
+//! let mat = asmd::convert::mat::MatFile::read("tests/fixtures/mat/scipy_plain.mat").unwrap();
+//! let big = mat.numeric("big").unwrap();          // a 4 x 5 double matrix
+//! assert_eq!((big.rows(), big.cols()), (4, 5));
+//! assert_eq!(big.get(1, 2), 7.0);                 // row 1, column 2
+//! assert!(mat.numeric("nope").is_err());          // clear error: no such variable
 //! ```
 
 use std::io::Read;
@@ -591,34 +589,5 @@ impl Reader<'_> {
             other => MatValue::Unsupported(format!("class {other}")),
         };
         Ok((name, value))
-    }
-}
-
-/// Helpers for doctests and tests: tiny files built in memory.
-#[doc(hidden)]
-pub mod tests_support {
-    /// A little-endian v5 file holding `x = [1 3 5; 2 4 6]` (double, uncompressed).
-    pub fn tiny_double_mat() -> Vec<u8> {
-        let mut v = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: test".to_vec();
-        v.resize(116, b' ');
-        v.extend_from_slice(&[0; 8]);
-        v.extend_from_slice(&0x0100u16.to_le_bytes());
-        v.extend_from_slice(b"IM");
-        let mut m = Vec::new();
-        let push = |m: &mut Vec<u8>, ty: u32, data: &[u8]| {
-            m.extend_from_slice(&ty.to_le_bytes());
-            m.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            m.extend_from_slice(data);
-            m.resize(m.len() + (8 - data.len() % 8) % 8, 0);
-        };
-        push(&mut m, 6, &[6, 0, 0, 0, 0, 0, 0, 0]);
-        push(&mut m, 5, &[2, 0, 0, 0, 3, 0, 0, 0]);
-        push(&mut m, 1, b"x");
-        let data: Vec<u8> = (1..=6).flat_map(|i| f64::from(i).to_le_bytes()).collect();
-        push(&mut m, 9, &data);
-        v.extend_from_slice(&14u32.to_le_bytes());
-        v.extend_from_slice(&(m.len() as u32).to_le_bytes());
-        v.extend(m);
-        v
     }
 }
