@@ -13,6 +13,12 @@ cargo fmt --all -- --check
 .venv/bin/ruff format --check python benches
 .venv/bin/ruff check -q --select E9,F python benches
 cargo clippy -q --workspace --all-targets -- -D warnings
+# the engine without the installer has no network code, and builds
+cargo clippy -q -p asmd --no-default-features --lib -- -D warnings
+if cargo tree -q -p asmd --no-default-features -e normal | grep -qE '^[^a-z]*(ureq|rustls) '; then
+    echo "asmd without default features depends on network crates" >&2
+    exit 1
+fi
 
 echo "== Rust tests" >&2
 # the on-disk cache of parsed ground truth: a folder of the build, not the user's ~/.cache

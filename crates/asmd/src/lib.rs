@@ -28,6 +28,7 @@ pub mod files;
 pub mod ground_truth;
 mod hash;
 pub mod human;
+#[cfg(feature = "install")]
 pub mod install;
 pub mod limits;
 pub mod metadataset;

@@ -75,6 +75,7 @@ use crate::GroundTruth;
 /// The installer's conversion hook (`asmd install --convert`): convert one installed
 /// dataset with `registry` and `template`'s settings (its install dir and selection are
 /// replaced); any song that fails makes the hook fail, naming the first failures.
+#[cfg(feature = "install")]
 pub fn install_hook(registry: Registry, template: ConvertOptions) -> crate::install::ConvertHook {
     std::sync::Arc::new(
         move |def: &crate::Definition, install_dir: &std::path::Path| {
