@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use asmd::dataset::{FilterOptions, GtRequirement, InstrumentMatch};
 use asmd::Dataset;
@@ -174,9 +174,8 @@ pub struct PlotArgs {
     pub overlay: bool,
     /// Colour notes by score type, by track (one colour per ground-truth file, named
     /// by its instrument) or by instrument (tracks of one instrument share a colour).
-    #[arg(long, default_value = "type", value_name = "WHAT",
-          value_parser = ["type", "track", "instrument"])]
-    pub color_by: String,
+    #[arg(long, default_value = "type", value_name = "WHAT")]
+    pub color_by: ColorByArg,
     /// Also draw the waveform of the mix (when the recording is on disk).
     #[arg(long)]
     pub waveform: bool,
@@ -377,9 +376,8 @@ pub struct InstallArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Ground truth: download the ASMD archive, convert from the original annotations, or none.
-    #[arg(long = "ground-truth", value_name = "MODE", default_value = "archive",
-          value_parser = ["archive", "convert", "none"])]
-    pub ground_truth: String,
+    #[arg(long = "ground-truth", value_name = "MODE", default_value = "archive")]
+    pub ground_truth: GroundTruthArg,
     /// Rebuild ground truth from the original annotations (= --ground-truth convert).
     #[arg(long)]
     pub convert: bool,
@@ -591,8 +589,8 @@ pub struct FilterArgs {
     #[arg(long, short = 'i', value_delimiter = ',', value_name = "NAME")]
     pub instruments: Vec<String>,
     /// How --instruments matches: `exact` list equality (ASMD 0.5.1) or `contains` all.
-    #[arg(long = "match", value_name = "MODE", default_value = "exact", value_parser = ["exact", "contains"])]
-    pub instrument_match: String,
+    #[arg(long = "match", value_name = "MODE", default_value = "exact")]
+    pub instrument_match: MatchArg,
     /// Only ensemble (true) or solo (false) datasets.
     #[arg(long, value_name = "BOOL")]
     pub ensemble: Option<bool>,
@@ -646,11 +644,7 @@ impl FilterArgs {
         }
         Ok(FilterOptions {
             instruments: self.instruments.clone(),
-            instrument_match: if self.instrument_match == "contains" {
-                InstrumentMatch::ContainsAll
-            } else {
-                InstrumentMatch::Exact
-            },
+            instrument_match: self.instrument_match.into(),
             ensemble: self.ensemble,
             mixed: !self.no_mixed,
             sources: self.sources,
@@ -771,5 +765,70 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.to_options().is_err());
+    }
+}
+
+/// `--ground-truth MODE` of `asmd install` (the engine's [`GtMode`]).
+///
+/// [`GtMode`]: asmd::install::GtMode
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroundTruthArg {
+    /// Download the ASMD ground-truth archive.
+    Archive,
+    /// Convert from the original annotations.
+    Convert,
+    /// No ground truth.
+    None,
+}
+
+impl From<GroundTruthArg> for asmd::install::GtMode {
+    fn from(a: GroundTruthArg) -> Self {
+        match a {
+            GroundTruthArg::Archive => asmd::install::GtMode::Archive,
+            GroundTruthArg::Convert => asmd::install::GtMode::Convert,
+            GroundTruthArg::None => asmd::install::GtMode::Skip,
+        }
+    }
+}
+
+/// `--match MODE` of the filters (the engine's [`InstrumentMatch`]).
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MatchArg {
+    /// The song's instruments equal the list (ASMD 0.5.1).
+    #[default]
+    Exact,
+    /// The song has all the listed instruments.
+    Contains,
+}
+
+impl From<MatchArg> for InstrumentMatch {
+    fn from(a: MatchArg) -> Self {
+        match a {
+            MatchArg::Exact => InstrumentMatch::Exact,
+            MatchArg::Contains => InstrumentMatch::ContainsAll,
+        }
+    }
+}
+
+/// `--color-by WHAT` of `asmd plot` (the engine's [`ColorBy`]).
+///
+/// [`ColorBy`]: asmd::plot::ColorBy
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorByArg {
+    /// One colour per score type.
+    Type,
+    /// One colour per track (ground-truth file).
+    Track,
+    /// One colour per instrument.
+    Instrument,
+}
+
+impl From<ColorByArg> for asmd::plot::ColorBy {
+    fn from(a: ColorByArg) -> Self {
+        match a {
+            ColorByArg::Type => asmd::plot::ColorBy::Type,
+            ColorByArg::Track => asmd::plot::ColorBy::Track,
+            ColorByArg::Instrument => asmd::plot::ColorBy::Instrument,
+        }
     }
 }

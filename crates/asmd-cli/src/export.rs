@@ -86,7 +86,7 @@ pub fn plot(g: &Global, a: &PlotArgs) -> anyhow::Result<i32> {
             score_types("--types", &a.types)?
         },
         overlay: a.overlay,
-        color_by: asmd::plot::ColorBy::parse(&a.color_by)?,
+        color_by: a.color_by.into(),
         waveform: a.waveform,
         width: a.width,
         height: a.height,

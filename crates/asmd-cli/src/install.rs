@@ -32,10 +32,10 @@ fn options(g: &Global, a: &InstallArgs) -> asmd::Result<(InstallOptions, Metadat
     let meta = metadataset(g)?;
     let mut o = InstallOptions::from_metadataset(&meta, definitions(g)?);
     o.datasets = a.datasets.iter().chain(&a.dataset).cloned().collect();
-    o.ground_truth = match (a.convert, a.ground_truth.as_str()) {
-        (true, _) | (_, "convert") => GtMode::Convert,
-        (_, "none") => GtMode::Skip,
-        _ => GtMode::Archive,
+    o.ground_truth = if a.convert {
+        GtMode::Convert
+    } else {
+        a.ground_truth.into()
     };
     if let Some(u) = &a.gt_url {
         o.gt_source = GtSource::url(u);
