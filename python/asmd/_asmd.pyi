@@ -28,6 +28,63 @@ _Bools = npt.NDArray[np.bool_]
 _GtDict = dict[str, Any]
 
 # ---------------------------------------------------------------- constants
+__all__ = [
+    "__version__",
+    "OFFICIAL_DEFINITIONS",
+    "INSTALL_MARKER",
+    "GROUND_TRUTH_URL",
+    "USER_DATA_DIR",
+    "DEFAULT_SEED",
+    "_Dataset",
+    "_Stats",
+    "_after_fork_in_child",
+    "_panic_for_tests",
+    "read_gt",
+    "normalize_gt_json",
+    "write_gt_json",
+    "check_gt_json",
+    "set_gt_cache_budget",
+    "clear_gt_cache",
+    "gt_cache_budget",
+    "gt_disk_cache_info",
+    "clear_gt_disk_cache",
+    "set_gt_disk_cache_dir",
+    "set_gt_disk_cache_budget",
+    "run_cli",
+    "run_cli_json",
+    "asap_import",
+    "fetch_url",
+    "unpack_archive",
+    "load",
+    "info",
+    "resample",
+    "write_wav",
+    "dataset_get_mix",
+    "dataset_get_source",
+    "dataset_get_audio",
+    "dataset_get_audio_data",
+    "register_converter",
+    "converter_names",
+    "resolve_converter_input",
+    "run_converter",
+    "prototype_gt_json",
+    "convert_run",
+    "convert_song",
+    "change_ext",
+    "normalize_text",
+    "text_similarity",
+    "gm_program_names",
+    "instrument_program",
+    "mat2midipath",
+    "midipath2mat",
+    "mat_stretch",
+    "time2frame",
+    "export_columns",
+    "export_parquet",
+    "export_shards",
+    "plot_song",
+]
+
 __version__: str
 OFFICIAL_DEFINITIONS: str
 INSTALL_MARKER: str
@@ -113,14 +170,14 @@ class _Stats:
         cls,
         method: str | None = None,
         model: _StrPath | None = None,
-        seed: SupportsIndex = 1992,
+        seed: SupportsIndex = ...,  # 1992
     ) -> _Stats: ...
     def fill_stats(
         self,
         dataset: _Dataset | None = None,
         pairs_dir: _StrPath | None = None,
         timeout: float = 20.0,
-        jobs: SupportsIndex = 0,
+        jobs: SupportsIndex = ...,  # 0: all cores
     ) -> int: ...
     def add_song(
         self,
@@ -132,7 +189,7 @@ class _Stats:
         pitches: _Floats,
     ) -> None: ...
     def train_on_filled_stats(self) -> None: ...
-    def evaluate(self, seed: SupportsIndex = 1992) -> str: ...
+    def evaluate(self, seed: SupportsIndex = ...) -> str: ...  # seed 1992
     def seed(self, seed: SupportsIndex) -> None: ...
     def new_song(self) -> SongDraw: ...
     def current_song(self) -> SongDraw: ...
@@ -247,12 +304,12 @@ def prototype_gt_json() -> str: ...
 def convert_run(
     install_dir: _StrPath,
     definitions: Sequence[_StrPath] | None = None,
-    whitelist: Sequence[str] = [],
-    blacklist: Sequence[str] = [],
+    whitelist: Sequence[str] = ...,  # []
+    blacklist: Sequence[str] = ...,  # []
     archive: _StrPath | None = None,
-    jobs: SupportsIndex = 0,
+    jobs: SupportsIndex = ...,  # 0: all cores
     force: bool = False,
-    seed: SupportsIndex = 1002,
+    seed: SupportsIndex = ...,  # DEFAULT_SEED
     progress: bool = False,
     misalign_model: str | None = None,
     part: tuple[SupportsIndex, SupportsIndex] | None = None,
@@ -295,9 +352,9 @@ def export_shards(
     dataset: _Dataset,
     out: _StrPath,
     sr: SupportsIndex | None = None,
-    max_shard_bytes: SupportsIndex = 1000000000,
+    max_shard_bytes: SupportsIndex = ...,  # 10**9
     seed: SupportsIndex | None = None,
-    score_type: Sequence[str] = [],
+    score_type: Sequence[str] = ...,  # []: the engine's default order
     float: bool = False,
     quality: str = "hq",
     progress: bool = False,
@@ -308,8 +365,8 @@ def plot_song(
     out: _StrPath,
     types: Sequence[str] | None = None,
     waveform: bool = False,
-    width: SupportsIndex = 1600,
-    height: SupportsIndex = 900,
+    width: SupportsIndex = ...,  # 1600
+    height: SupportsIndex = ...,  # 900
     start: float = 0.0,
     end: float | None = None,
     overlay: bool = False,
