@@ -29,6 +29,10 @@ cargo test -q --workspace --exclude asmd-py
 echo "== building the Python package" >&2
 .venv/bin/maturin develop -q --profile dev >/dev/null
 
+echo "== type checks: the stubs against the built module, the package, a typed client" >&2
+.venv/bin/python -m mypy.stubtest asmd._asmd --allowlist python/tests/typing/stubtest-allowlist.txt
+.venv/bin/python -m mypy
+
 echo "== Python tests" >&2
 .venv/bin/python -m pytest -q python/tests
 .venv/bin/python -m pytest -q --doctest-modules python/asmd -p no:warnings

@@ -2,12 +2,15 @@
 :func:`asmd.conversion_tool.create_gt`: local backends (``loky``, ``threading``,
 ``multiprocessing``) and cluster backends (``dask``, ``ray``)."""
 
+from __future__ import annotations
+
 import inspect
+from typing import Any, Iterable
 
 _CLUSTER = ("dask", "ray")
 
 
-def split_joblib_kwargs(kwargs):
+def split_joblib_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Pop the keyword arguments ``joblib.Parallel`` accepts out of ``kwargs``."""
     from joblib import Parallel
 
@@ -15,7 +18,7 @@ def split_joblib_kwargs(kwargs):
     return {k: kwargs.pop(k) for k in list(kwargs) if k in names}
 
 
-def _prepare_cluster(backend):
+def _prepare_cluster(backend: str) -> None:
     if backend == "dask":
         try:
             from distributed import get_client
@@ -40,7 +43,7 @@ def _prepare_cluster(backend):
         register_ray()
 
 
-def run(calls, joblib_kwargs):
+def run(calls: Iterable[Any], joblib_kwargs: dict[str, Any]) -> list[Any]:
     """Run ``calls`` (an iterable of ``joblib.delayed`` calls) and return the results in
     order. ``joblib_kwargs`` go to ``joblib.Parallel``; a ``dask`` or ``ray`` backend
     sends the calls to that cluster (every worker needs asmd installed)."""

@@ -31,19 +31,31 @@ on ASAP pairs, ships with asmd):
 True
 """
 
+from __future__ import annotations
+
 import json
 import os
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import numpy as np
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from typing_extensions import Self
+
+    from .asmd import Dataset
+    from ._typing import F64Array, SongDraw, StrPath
+
+    _Notes = Union[Sequence[float], npt.NDArray[Any]]
 
 __all__ = ["Stats", "HistStats", "TempoStats", "evaluate", "get_stats"]
 
 _COLLECTED = ("ons_diffs", "dur_ratios", "means_ons", "means_dur", "ons_dev", "dur_dev")
 
 
-def _core_dataset(dataset):
+def _core_dataset(dataset: object) -> _asmd._Dataset:
     core = getattr(dataset, "_core", None)
     if core is None:
         raise TypeError(f"expected an asmd.asmd.Dataset, got {type(dataset).__name__}")
@@ -62,16 +74,24 @@ class Stats:
     :meth:`misalign` for a whole note list, as the conversion does.
     """
 
-    method_name = None
+    method_name: str | None = None
 
-    def __init__(self, model=None, method=None, seed=1992):
+    def __init__(
+        self, model: StrPath | None = None, method: str | None = None, seed: int = 1992
+    ) -> None:
         method = method if method is not None else self.method_name
         self._core = _asmd._Stats(
             method, None if model is None else os.fspath(model), int(seed)
         )
 
     # ---- statistics and training ----------------------------------------------------
-    def fill_stats(self, dataset=None, pairs_dir=None, timeout=20.0, n_jobs=0):
+    def fill_stats(
+        self,
+        dataset: Dataset | None = None,
+        pairs_dir: StrPath | None = None,
+        timeout: float = 20.0,
+        n_jobs: int = 0,
+    ) -> int:
         """Match the score/performance pairs of ``dataset`` (songs with a ``score`` and
         an aligned type; others are left out) or of the folder ``pairs_dir`` and add
         their statistics. Returns the number of songs added; see :attr:`skipped` and
@@ -86,13 +106,13 @@ class Stats:
 
     def add_data_to_histograms(
         self,
-        perf_onsets,
-        perf_offsets,
-        score_onsets,
-        score_offsets,
-        pitches,
-        name="song",
-    ):
+        perf_onsets: _Notes,
+        perf_offsets: _Notes,
+        score_onsets: _Notes,
+        score_offsets: _Notes,
+        pitches: _Notes,
+        name: str = "song",
+    ) -> None:
         """Add one song's matched notes (performance and stretched score, same order)."""
         self._core.add_song(
             str(name),
@@ -108,46 +128,46 @@ class Stats:
             ),
         )
 
-    def train_on_filled_stats(self):
+    def train_on_filled_stats(self) -> Self:
         """Train both methods on what was filled; the model in use becomes the new one."""
         self._core.train_on_filled_stats()
         return self
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> F64Array:
         if name in _COLLECTED:
             return self._core.collected(name)
         raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     @property
-    def matched(self):
+    def matched(self) -> list[dict[str, Any]]:
         """Per matched song: dict of name, score_fraction, perf_fraction, seconds, notes."""
         keys = ("name", "score_fraction", "perf_fraction", "seconds", "notes")
         return [dict(zip(keys, row)) for row in self._core.matched()]
 
     @property
-    def skipped(self):
+    def skipped(self) -> list[tuple[str, str]]:
         """Pairs left out: list of ``(name, reason)``."""
         return self._core.skipped()
 
     @property
-    def method(self):
+    def method(self) -> str:
         return self._core.method
 
     @property
-    def model(self):
+    def model(self) -> dict[str, Any]:
         """The model in use, as a dict (what :meth:`save` writes)."""
         return json.loads(self._core.model_json())
 
-    def save(self, path):
+    def save(self, path: StrPath) -> None:
         """Write the model (versioned JSON) atomically."""
         self._core.save(os.fspath(path))
 
     @classmethod
-    def load(cls, path, method=None, seed=1992):
+    def load(cls, path: StrPath, method: str | None = None, seed: int = 1992) -> Self:
         return cls(model=path, method=method, seed=seed)
 
     # ---- generation -----------------------------------------------------------------
-    def seed(self, seed=None):
+    def seed(self, seed: int | None = None) -> int:
         """Reseed the generator (forgets the current song draw); returns the seed.
         Without an argument, advances the current seed by one, so successive calls give
         successive reproducible songs."""
@@ -155,19 +175,21 @@ class Stats:
         self._core.seed(seed)
         return seed
 
-    def new_song(self):
+    def new_song(self) -> SongDraw:
         """Draw new song-level parameters (onset std and mean, duration-ratio std and
         mean; log-ratio for the tempo method) and return them."""
         return self._core.new_song()
 
-    def get_random_onsets(self, aligned):
+    def get_random_onsets(self, aligned: _Notes) -> F64Array:
         """New onsets for the aligned onsets of one song, in the input order, shifted so
         that the earliest is 0. Unlike ASMD 0.5.1 they are not sorted (sorting onsets
         alone detaches them from their pitches): sort whole notes with ``np.argsort``."""
         new = self._core.random_onsets(np.asarray(aligned, dtype=np.float64).tolist())
         return new - new.min() if len(new) else new
 
-    def get_random_offsets(self, aligned_onsets, aligned_offsets, new_ons):
+    def get_random_offsets(
+        self, aligned_onsets: _Notes, aligned_offsets: _Notes, new_ons: _Notes
+    ) -> F64Array:
         """New offsets: each new onset plus the aligned duration divided by a drawn
         duration ratio (input order; no same-pitch fix, :meth:`misalign` does that)."""
         f = lambda a: np.asarray(a, dtype=np.float64).tolist()  # noqa: E731
@@ -175,7 +197,9 @@ class Stats:
             f(aligned_onsets), f(aligned_offsets), f(new_ons)
         )
 
-    def misalign(self, pitches, onsets, offsets, seed=None):
+    def misalign(
+        self, pitches: _Notes, onsets: _Notes, offsets: _Notes, seed: int | None = None
+    ) -> dict[str, Any]:
         """Misalign a note list as the conversion does for one file: returns a dict with
         ``onsets``, ``offsets``, ``pitches`` (sorted by onset, starting at 0, offsets cut
         before the next onset of the same pitch, every note >= 0.0625 s) and boolean
@@ -193,11 +217,11 @@ class Stats:
             "extra": extra,
         }
 
-    def evaluate(self, seed=1992):
+    def evaluate(self, seed: int = 1992) -> dict[str, Any]:
         """The paper's evaluation on the filled statistics: see :func:`evaluate`."""
         return json.loads(self._core.evaluate(int(seed)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(method={self.method!r}, "
             f"filled_songs={len(self._core.matched())})"
@@ -216,7 +240,13 @@ class TempoStats(Stats):
     method_name = "tempo"
 
 
-def evaluate(dataset=None, pairs_dir=None, seed=1992, timeout=20.0, n_jobs=0):
+def evaluate(
+    dataset: Dataset | None = None,
+    pairs_dir: StrPath | None = None,
+    seed: int = 1992,
+    timeout: float = 20.0,
+    n_jobs: int = 0,
+) -> dict[str, Any]:
     """The paper's evaluation: match the pairs, split songs 70/30 by piece (seeded),
     train on 70 %, and on each held-out song measure the mean L1 distance (seconds)
     between generated and real score onsets and offsets over the matched notes, for
@@ -232,14 +262,14 @@ def evaluate(dataset=None, pairs_dir=None, seed=1992, timeout=20.0, n_jobs=0):
 
 
 def get_stats(
-    method="tempo",
-    dataset=None,
-    pairs_dir=None,
-    train=True,
-    save=None,
-    timeout=20.0,
-    n_jobs=0,
-):
+    method: str = "tempo",
+    dataset: Dataset | None = None,
+    pairs_dir: StrPath | None = None,
+    train: bool = True,
+    save: StrPath | None = None,
+    timeout: float = 20.0,
+    n_jobs: int = 0,
+) -> Stats:
     """A ready generator: trained on ``dataset``/``pairs_dir`` when ``train`` and one
     is given, else the shipped model; ``save``: also write the model there."""
     cls = HistStats if method in ("histogram", "hist") else TempoStats

@@ -18,6 +18,8 @@ The steps are also functions with ASMD 0.5.1's names and signatures:
 :func:`modify_maestro_definifion` (sic).
 """
 
+from __future__ import annotations
+
 import argparse
 import csv
 import json
@@ -26,8 +28,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from .asmd import Dataset
+    from ._typing import AsapReport, StrPath
 
 __all__ = [
     "ASAP_URL",
@@ -44,7 +51,9 @@ __all__ = [
 ASAP_URL = "https://github.com/fosfrancesco/asap-dataset/archive/v1.1.zip"
 
 
-def import_scores(install_dir=None, mirror=None):
+def import_scores(
+    install_dir: StrPath | None = None, mirror: str | None = None
+) -> AsapReport:
     """Run the import; returns ``{rows, copied, missing_performances, install_dir}``."""
     if install_dir is None:
         from .asmd import Dataset
@@ -53,7 +62,7 @@ def import_scores(install_dir=None, mirror=None):
     return _asmd.asap_import(os.fspath(install_dir), mirror)
 
 
-def download_asap():
+def download_asap() -> tempfile.TemporaryDirectory[str]:
     """Download and unpack ASAP into a new temporary directory; returns the
     :class:`tempfile.TemporaryDirectory` (its ``name`` holds ``asap-dataset-1.1/``;
     deleted with the object or by its ``cleanup()``)."""
@@ -68,7 +77,7 @@ def download_asap():
     return tmp
 
 
-def _maestro_dir(dataset):
+def _maestro_dir(dataset: Dataset) -> Path:
     """``<install_dir>/<first two folders of a Maestro ground-truth path>``."""
     from .dataset_utils import filter
 
@@ -77,7 +86,7 @@ def _maestro_dir(dataset):
     return Path(dataset.install_dir) / gt[:cut]
 
 
-def make_index(asap_path):
+def make_index(asap_path: StrPath) -> list[tuple[Path, Path]]:
     """``[(Maestro performance path without suffix, ASAP score path)]`` for every row of
     ASAP's ``metadata.csv`` files (found anywhere under ``asap_path``) that names a
     Maestro performance, with ``{maestro}`` replaced by Maestro's folder in the install
@@ -102,7 +111,7 @@ def make_index(asap_path):
     return out
 
 
-def copy_scores(index):
+def copy_scores(index: Iterable[tuple[StrPath, StrPath]]) -> list[Path]:
     """Copy each score of ``index`` (from :func:`make_index`) to
     ``<performance>.score.mid``. Performances whose folder is not installed are skipped
     (ASMD 0.5.1 stopped there); a target outside the install directory is refused.
@@ -132,7 +141,9 @@ def copy_scores(index):
     return written
 
 
-def modify_maestro_definifion(index):
+def modify_maestro_definifion(
+    index: Iterable[tuple[StrPath, StrPath]],
+) -> dict[str, Any]:
     """The official Maestro definition (a dict, without ``included`` flags) with the
     group ``asap`` added to every song whose performance is in ``index`` (from
     :func:`make_index`). The misspelt name is ASMD 0.5.1's. (Songs already in the group
@@ -152,7 +163,7 @@ def modify_maestro_definifion(index):
     return definition
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m asmd.asap [-m] [-o FILE]``."""
     ap = argparse.ArgumentParser(
         prog="python -m asmd.asap",

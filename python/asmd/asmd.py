@@ -34,15 +34,40 @@ in a list of definition directories, so official and custom definitions combine:
 True
 """
 
+from __future__ import annotations
+
 import copy as _copy
 import os
 import sys as _sys
 import types as _types
+from typing import TYPE_CHECKING, Any, Callable, Iterable, SupportsIndex, overload
 
 from . import _asmd
 from . import dataset_utils
 from . import utils
 from .dataset_utils import chose_score_type, filter
+
+if TYPE_CHECKING:
+    from typing import Literal, TypeVar
+
+    from typing_extensions import Self
+
+    from ._typing import (
+        BoolArray,
+        DefinitionDirs,
+        F32Array,
+        F64Array,
+        GroundTruthDict,
+        GtFilter,
+        ItemPaths,
+        ScoreMatResult,
+        ScoreTypes,
+        StrPath,
+    )
+
+    _OneMask = Literal["missing", "extra"]
+
+    _T = TypeVar("_T")
 
 __all__ = [
     "Dataset",
@@ -70,19 +95,19 @@ class _ChainableInit(type):
     while ``Dataset(...)`` still returns the new instance."""
 
     def __call__(cls, *args, **kwargs):
-        obj = cls.__new__(cls, *args, **kwargs)
+        obj = cls.__new__(cls, *args, **kwargs)  # type: ignore[var-annotated,arg-type]
         if isinstance(obj, cls):
             obj.__init__(*args, **kwargs)
         return obj
 
 
-def _is_official(path):
+def _is_official(path: str) -> bool:
     return path == _asmd.OFFICIAL_DEFINITIONS or (
         os.path.realpath(path) == os.path.realpath(OFFICIAL)
     )
 
 
-def _dirs(definitions):
+def _dirs(definitions: DefinitionDirs | None) -> list[str] | None:
     """Definition directories for the engine (the official path -> ``'<embedded>'``)."""
     if definitions is None:
         return None
@@ -95,7 +120,7 @@ def _dirs(definitions):
     return out
 
 
-def _item_lists(item, k):
+def _item_lists(item: Any, k: int) -> list[list[str]]:
     """``[mixed, sources, gts]`` as three lists of str (a bare string is one path)."""
     try:
         fields = list(item)
@@ -134,15 +159,18 @@ class Dataset(metaclass=_ChainableInit):
         Override the install directory of ``datasets.json``.
     """
 
-    def __init__(
+    #: The content of ``datasets.json`` (see ``__init__``).
+    metadataset: dict[str, Any]
+
+    def __init__(  # type: ignore[misc]  # returns self, for super().__init__(...).filter()
         self,
-        definitions=None,
-        metadataset_path=None,
-        empty=False,
-        install_dir=None,
-        paths=None,
-        metadataset=None,
-    ):
+        definitions: DefinitionDirs | None = None,
+        metadataset_path: StrPath | None = None,
+        empty: bool = False,
+        install_dir: StrPath | None = None,
+        paths: DefinitionDirs | None = None,
+        metadataset: StrPath | None = None,
+    ) -> Self:
         if paths is not None:
             if definitions is not None:
                 raise TypeError("pass `definitions` or its old name `paths`, not both")
@@ -175,24 +203,24 @@ class Dataset(metaclass=_ChainableInit):
     # ``included`` flags before a filter or set operation, everything before a copy,
     # pickling or export.
 
-    def _reset_views(self):
+    def _reset_views(self) -> None:
         self.__dict__["_paths"] = None
         self.__dict__["_datasets"] = None
 
-    def __len__(self):
+    def __len__(self) -> int:
         p = self.__dict__.get("_paths")
         return len(self._core) if p is None else len(p)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<asmd.Dataset: {len(self)} songs from {', '.join(self._chunks) or 'no dataset'}>"
 
-    def _push_paths(self):
+    def _push_paths(self) -> None:
         """Give the engine the (possibly edited) ``paths`` list."""
         p = self.__dict__.get("_paths")
         if p is not None:
             self._core.set_paths([tuple(_item_lists(x, k)) for k, x in enumerate(p)])
 
-    def _push_flags(self):
+    def _push_flags(self) -> None:
         """Give the engine the (possibly edited) ``included`` flags of ``datasets``."""
         d = self.__dict__.get("_datasets")
         if d is None:
@@ -209,7 +237,7 @@ class Dataset(metaclass=_ChainableInit):
             )
         self._core.set_inclusion(flags, songs)
 
-    def _pull_flags(self):
+    def _pull_flags(self) -> None:
         """Write the engine's inclusion flags into a kept ``datasets`` list, in place
         (ASMD 0.5.1's filter updated the same dicts)."""
         d = self.__dict__.get("_datasets")
@@ -224,13 +252,13 @@ class Dataset(metaclass=_ChainableInit):
             for so, sn in zip(old.get("songs", []), song_flags):
                 so["included"] = sn
 
-    def _sync(self):
+    def _sync(self) -> _asmd._Dataset:
         """Push every pending edit to the engine; returns the engine's dataset."""
         self._push_flags()
         self._push_paths()
         return self._core
 
-    def _item(self, idx):
+    def _item(self, idx: SupportsIndex) -> int:
         """The engine index of item ``idx`` (negative counts from the end), after
         giving the engine that item's files if ``paths`` was edited."""
         i = _index(idx)
@@ -251,7 +279,7 @@ class Dataset(metaclass=_ChainableInit):
             self._push_paths()
         return i
 
-    def _with_core(self, core):
+    def _with_core(self, core: _asmd._Dataset) -> Self:
         """This dataset with another engine dataset (a filter or set operation's
         result): the ``paths``/``datasets`` views are made again from it."""
         self._core = core
@@ -259,7 +287,7 @@ class Dataset(metaclass=_ChainableInit):
         self._pull_flags()
         return self
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         self._sync()
         state = {
             k: v
@@ -269,7 +297,7 @@ class Dataset(metaclass=_ChainableInit):
         state["_core_state"] = self._core.state()
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         self._core = _asmd._Dataset.from_state(state.pop("_core_state"))
         self._reset_views()
@@ -277,7 +305,7 @@ class Dataset(metaclass=_ChainableInit):
         if "metadataset" not in self.__dict__:
             self.metadataset = self._core.metadataset()
 
-    def __copy__(self):
+    def __copy__(self) -> Self:
         self._sync()
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
@@ -285,7 +313,7 @@ class Dataset(metaclass=_ChainableInit):
         new._reset_views()
         return new
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         self._sync()
         new = self.__class__.__new__(self.__class__)
         memo[id(self)] = new
@@ -299,7 +327,7 @@ class Dataset(metaclass=_ChainableInit):
         return new
 
     @property
-    def paths(self):
+    def paths(self) -> list[ItemPaths]:
         """``[mixed, sources, ground truths]`` per selected song (relative paths): a plain
         list, which may be edited in place or replaced."""
         p = self.__dict__.get("_paths")
@@ -309,20 +337,20 @@ class Dataset(metaclass=_ChainableInit):
         return p
 
     @paths.setter
-    def paths(self, value):
+    def paths(self, value: list[Any]) -> None:
         self.__dict__["_paths"] = value
 
     @property
-    def install_dir(self):
+    def install_dir(self) -> str:
         """The directory every path is relative to."""
         return self._core.install_dir
 
     @install_dir.setter
-    def install_dir(self, value):
+    def install_dir(self, value: StrPath) -> None:
         self._core.install_dir = os.fspath(value)
 
     @property
-    def datasets(self):
+    def datasets(self) -> list[dict[str, Any]]:
         """All definitions as dicts, with ``included`` flags on datasets and songs: a
         plain list. Editing ``included`` takes effect at the next filter or set
         operation (as in ASMD 0.5.1); other edits change nothing (write definitions to
@@ -334,30 +362,30 @@ class Dataset(metaclass=_ChainableInit):
         return d
 
     @datasets.setter
-    def datasets(self, value):
+    def datasets(self, value: list[dict[str, Any]]) -> None:
         self.__dict__["_datasets"] = value
 
     @property
-    def _chunks(self):
+    def _chunks(self) -> dict[str, list[int]]:
         """``{dataset name: [start, end]}`` in :attr:`paths` for the selected datasets."""
         return self._core.chunks
 
     # ------------------------------------------------------------------ selection
     def filter(
         self,
-        instruments=[],
-        ensemble=None,
-        mixed=True,
-        sources=False,
-        all=False,
-        composer="",
-        datasets=[],
-        groups=[],
-        ground_truth=[],
-        copy=False,
-        instrument_match="exact",
-        composer_ignore_case=False,
-    ):
+        instruments: str | Iterable[str] = [],
+        ensemble: bool | None = None,
+        mixed: bool = True,
+        sources: bool = False,
+        all: bool = False,
+        composer: str | None = "",
+        datasets: str | Iterable[str] = [],
+        groups: str | Iterable[str] = [],
+        ground_truth: GtFilter = [],
+        copy: bool = False,
+        instrument_match: str = "exact",
+        composer_ignore_case: bool = False,
+    ) -> Self:
         """Narrow the selection; see :func:`asmd.dataset_utils.filter`. Returns ``self``
         (or a filtered copy with ``copy=True``)."""
         return dataset_utils.filter(
@@ -376,7 +404,7 @@ class Dataset(metaclass=_ChainableInit):
             composer_ignore_case=composer_ignore_case,
         )
 
-    def get_songs(self):
+    def get_songs(self) -> list[dict[str, Any]]:
         """The selected songs as dicts, in definition order (as ASMD 0.5.1: the songs the
         last filter or set operation included, whatever later edits of :attr:`paths`):
         copies of the definition fields plus ``dataset`` (the definition's name) and
@@ -384,7 +412,17 @@ class Dataset(metaclass=_ChainableInit):
         ``name``, they load as a new dataset (e.g. after appending groups)."""
         return self._core.songs()
 
-    def idx_chunk_to_whole(self, name, idx):
+    @overload
+    def idx_chunk_to_whole(self, name: str, idx: SupportsIndex) -> int: ...
+    @overload
+    def idx_chunk_to_whole(
+        self, name: str, idx: list[SupportsIndex] | tuple[SupportsIndex, ...]
+    ) -> list[int]: ...
+    def idx_chunk_to_whole(
+        self,
+        name: str,
+        idx: SupportsIndex | list[SupportsIndex] | tuple[SupportsIndex, ...],
+    ) -> int | list[int]:
         """Index (or list of indices) within dataset ``name`` -> index in :attr:`paths`."""
         if isinstance(idx, bool):
             raise TypeError("idx should be an int or a list of int")
@@ -396,7 +434,7 @@ class Dataset(metaclass=_ChainableInit):
             raise TypeError("idx should be an int or a list of int") from None
         return self._core.idx_chunk_to_whole(name, i)
 
-    def parallel(self, func, *args, **kwargs):
+    def parallel(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> list[_T]:
         """Call ``func(i, self, *args, **kwargs)`` for every item with ``joblib.Parallel``.
 
         Keyword arguments that ``joblib.Parallel`` accepts (``n_jobs``, ``backend``,
@@ -426,20 +464,27 @@ class Dataset(metaclass=_ChainableInit):
         )
 
     # ------------------------------------------------------------------ paths
-    def get_mix_paths(self, idx):
+    def get_mix_paths(self, idx: SupportsIndex) -> list[str]:
         """Mixed recording(s) of item ``idx`` (relative)."""
         return self.paths[idx][0]
 
-    def get_sources_paths(self, idx):
+    def get_sources_paths(self, idx: SupportsIndex) -> list[str]:
         """Source recordings of item ``idx`` (relative)."""
         return self.paths[idx][1]
 
-    def get_gts_paths(self, idx):
+    def get_gts_paths(self, idx: SupportsIndex) -> list[str]:
         """Ground-truth files of item ``idx`` (relative)."""
         return self.paths[idx][2]
 
     # ------------------------------------------------------------------ audio
-    def get_mix(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+    def get_mix(
+        self,
+        idx: SupportsIndex,
+        sr: SupportsIndex | None = None,
+        start: float = 0.0,
+        end: float | None = None,
+        quality: str = "hq",
+    ) -> tuple[F32Array, int]:
         """``(mono float32 array, sr)``: the mixed recording(s) of item ``idx``.
 
         Several recordings are summed (zero-padded to the longest) and divided by their
@@ -451,14 +496,29 @@ class Dataset(metaclass=_ChainableInit):
             self._core, self._item(idx), sr, float(start), end, quality
         )
 
-    def get_source(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+    def get_source(
+        self,
+        idx: SupportsIndex,
+        sr: SupportsIndex | None = None,
+        start: float = 0.0,
+        end: float | None = None,
+        quality: str = "hq",
+    ) -> tuple[list[F32Array], int | None]:
         """``(list of mono float32 arrays, sr)``: the source recordings of item ``idx``
         (``([], None)`` when it has none; filter with ``sources=True``)."""
         return _asmd.dataset_get_source(
             self._core, self._item(idx), sr, float(start), end, quality
         )
 
-    def get_audio(self, idx, sources=None, sr=None, start=0.0, end=None, quality="hq"):
+    def get_audio(
+        self,
+        idx: SupportsIndex,
+        sources: Iterable[SupportsIndex] | None = None,
+        sr: SupportsIndex | None = None,
+        start: float = 0.0,
+        end: float | None = None,
+        quality: str = "hq",
+    ) -> tuple[F32Array, int]:
         """The mix (``sources=None``) or the sum of the chosen source indices divided by
         the number of all sources of the item (as ASMD 0.5.1): ``(array, sr)``."""
         if sources is not None:
@@ -467,23 +527,69 @@ class Dataset(metaclass=_ChainableInit):
             self._core, self._item(idx), sources, sr, float(start), end, quality
         )
 
-    def get_item(self, idx, sr=None, start=0.0, end=None, quality="hq"):
+    def get_item(
+        self,
+        idx: SupportsIndex,
+        sr: SupportsIndex | None = None,
+        start: float = 0.0,
+        end: float | None = None,
+        quality: str = "hq",
+    ) -> tuple[
+        tuple[F32Array, int],
+        tuple[list[F32Array], int | None],
+        list[GroundTruthDict],
+    ]:
         """``(mix, sources, gts)``: ``get_mix``, ``get_source`` and ``get_gts`` of ``idx``."""
         mix = self.get_mix(idx, sr=sr, start=start, end=end, quality=quality)
         sources = self.get_source(idx, sr=sr, start=start, end=end, quality=quality)
         return mix, sources, self.get_gts(idx)
 
-    def get_audio_data(self, idx):
+    def get_audio_data(self, idx: SupportsIndex) -> list[tuple[float, float, int, int]]:
         """Per mixed recording of item ``idx``: ``(duration s, bitrate kb/s, sample rate,
         channels)``, from the headers only."""
         return _asmd.dataset_get_audio_data(self._core, self._item(idx))
 
     # ------------------------------------------------------------------ annotations
-    def get_gts(self, idx):
+    def get_gts(self, idx: SupportsIndex) -> list[GroundTruthDict]:
         """The ground truths of item ``idx`` as dicts, one per instrument track."""
         return self._core.get_gts(self._item(idx))
 
-    def get_score_mat(self, idx, score_type=["misaligned"], return_notes=""):
+    @overload
+    def get_score_mat(
+        self,
+        idx: SupportsIndex,
+        score_type: ScoreTypes = ...,
+        return_notes: Literal[""] | None = ...,
+    ) -> F64Array: ...
+    @overload
+    def get_score_mat(
+        self, idx: SupportsIndex, score_type: ScoreTypes, return_notes: _OneMask
+    ) -> tuple[F64Array, BoolArray]: ...
+    @overload
+    def get_score_mat(
+        self, idx: SupportsIndex, *, return_notes: _OneMask
+    ) -> tuple[F64Array, BoolArray]: ...
+    @overload
+    def get_score_mat(
+        self, idx: SupportsIndex, score_type: ScoreTypes, return_notes: Literal["both"]
+    ) -> tuple[F64Array, BoolArray, BoolArray]: ...
+    @overload
+    def get_score_mat(
+        self, idx: SupportsIndex, *, return_notes: Literal["both"]
+    ) -> tuple[F64Array, BoolArray, BoolArray]: ...
+    @overload
+    def get_score_mat(
+        self,
+        idx: SupportsIndex,
+        score_type: ScoreTypes = ...,
+        return_notes: str | None = ...,
+    ) -> ScoreMatResult: ...
+    def get_score_mat(
+        self,
+        idx: SupportsIndex,
+        score_type: ScoreTypes = ["misaligned"],
+        return_notes: str | None = "",
+    ) -> ScoreMatResult:
         """``n x 6`` array ``[pitch, onset, offset, velocity, program, track]``; see
         :func:`asmd.dataset_utils.get_score_mat`."""
         return dataset_utils.get_score_mat(
@@ -495,12 +601,12 @@ class Dataset(metaclass=_ChainableInit):
 
     def get_pianoroll(
         self,
-        idx,
-        score_type=["misaligned"],
-        resolution=0.25,
-        onsets=False,
-        velocity=True,
-    ):
+        idx: SupportsIndex,
+        score_type: ScoreTypes = ["misaligned"],
+        resolution: float = 0.25,
+        onsets: bool = False,
+        velocity: bool = True,
+    ) -> F64Array:
         """``128 x (floor(max_offset / resolution) + 1)`` pianoroll of item ``idx``.
 
         Note ``k`` fills columns ``floor(onset/resolution)`` to ``floor(offset/resolution)``
@@ -516,42 +622,54 @@ class Dataset(metaclass=_ChainableInit):
             bool(velocity),
         )
 
-    def get_beats(self, idx):
+    def get_beats(self, idx: SupportsIndex) -> list[F64Array]:
         """Score beat times (seconds) of each ground truth of item ``idx``: a list of arrays."""
         return self._core.get_beats(self._item(idx))
 
-    def get_score_duration(self, idx):
+    def get_score_duration(self, idx: SupportsIndex) -> float:
         """Largest offset of the most aligned score type of item ``idx``."""
         return self._core.get_score_duration(self._item(idx))
 
-    def get_initial_bpm(self, idx):
+    def get_initial_bpm(self, idx: SupportsIndex) -> float | None:
         """``60 / (beats[1] - beats[0])`` of the first ground truth, ``None`` without 2 beats."""
         return self._core.get_initial_bpm(self._item(idx))
 
-    def get_missing_extra_notes(self, idx, kind):
+    def get_missing_extra_notes(self, idx: SupportsIndex, kind: str) -> list[BoolArray]:
         """One bool array per ground truth: notes ``'missing'`` or ``'extra'``."""
         return self._core.get_missing_extra_notes(self._item(idx), kind)
 
-    def get_pedaling_mat(self, idx, frame_based=False, winlen=0.046, hop=0.01):
+    def get_pedaling_mat(
+        self,
+        idx: SupportsIndex,
+        frame_based: bool = False,
+        winlen: float = 0.046,
+        hop: float = 0.01,
+    ) -> list[F64Array]:
         """Pedaling of item ``idx``; see :func:`asmd.dataset_utils.get_pedaling_mat`."""
         return dataset_utils.get_pedaling_mat(
             self, idx, frame_based=frame_based, winlen=winlen, hop=hop
         )
 
-    def get_pedaling(self, idx, frame_based=False, winlen=0.046, hop=0.01):
+    def get_pedaling(
+        self,
+        idx: SupportsIndex,
+        frame_based: bool = False,
+        winlen: float = 0.046,
+        hop: float = 0.01,
+    ) -> list[F64Array]:
         """Old name (ASMD 0.2-0.3) of :meth:`get_pedaling_mat`."""
         return self.get_pedaling_mat(
             idx, frame_based=frame_based, winlen=winlen, hop=hop
         )
 
     # ------------------------------------------------------------------ export
-    def to_arrow(self, **kwargs):
+    def to_arrow(self, **kwargs: Any) -> dict[str, Any]:
         """The selection as pyarrow tables; see :func:`asmd.export.to_arrow`."""
         from . import export
 
         return export.to_arrow(self, **kwargs)
 
-    def to_parquet(self, out, **kwargs):
+    def to_parquet(self, out: StrPath, **kwargs: Any) -> dict[str, Any]:
         """Write the selection as Parquet tables; see :func:`asmd.export.to_parquet`."""
         from . import export
 
@@ -559,17 +677,17 @@ class Dataset(metaclass=_ChainableInit):
 
     def plot(
         self,
-        idx,
-        out,
-        types=None,
-        waveform=False,
-        width=1600,
-        height=900,
-        start=0.0,
-        end=None,
-        overlay=False,
-        color_by="type",
-    ):
+        idx: SupportsIndex,
+        out: StrPath,
+        types: Iterable[str] | None = None,
+        waveform: bool = False,
+        width: int = 1600,
+        height: int = 900,
+        start: float = 0.0,
+        end: float | None = None,
+        overlay: bool = False,
+        color_by: str = "type",
+    ) -> None:
         """Draw item ``idx`` into ``out`` (``.png`` or ``.svg``): one pianoroll band per
         score type in ``types`` (default: precise_alignment, broad_alignment, score,
         misaligned; types the song has no notes of are left out), numbered score beat
@@ -593,14 +711,14 @@ class Dataset(metaclass=_ChainableInit):
             str(color_by),
         )
 
-    def to_shards(self, out, **kwargs):
+    def to_shards(self, out: StrPath, **kwargs: Any) -> dict[str, Any]:
         """Write the selection as WebDataset shards; see :func:`asmd.export.to_shards`."""
         from . import export
 
         return export.to_shards(self, out, **kwargs)
 
 
-def _index(idx):
+def _index(idx: SupportsIndex) -> int:
     try:
         return idx.__index__()
     except AttributeError:
@@ -609,19 +727,19 @@ def _index(idx):
         ) from None
 
 
-def _asmd_errors():
+def _asmd_errors() -> _types.ModuleType:
     from . import errors
 
     return errors
 
 
-def _progress_wanted():
+def _progress_wanted() -> bool:
     import sys
 
     return sys.stderr.isatty()
 
 
-def load_definitions(path):
+def load_definitions(path: StrPath) -> list[dict[str, Any]]:
     """The definitions in directory ``path`` as dicts (files sorted by name; :data:`OFFICIAL`
     gives the official ones). Invalid files raise :class:`asmd.errors.AsmdFormatError`
     naming the file and the JSON path."""
@@ -629,7 +747,9 @@ def load_definitions(path):
     return [{k: v for k, v in ds.items() if k != "included"} for ds in d.datasets]
 
 
-def func_wrapper(func, path, *args, **kwargs):
+def func_wrapper(
+    func: Callable[..., _T], path: list[Any], *args: Any, **kwargs: Any
+) -> _T:
     """``func(0, d, *args, **kwargs)`` where ``d`` is an empty :class:`Dataset` whose only
     item is ``path`` (``[mixed, sources, ground truths]``): run a function written for
     :meth:`Dataset.parallel` on files outside any definition."""
@@ -643,7 +763,7 @@ class _OldSubmodule(_types.ModuleType):
     named ``asmd``) had the ``Dataset``; imports :mod:`asmd.audioscoredataset` (with its
     deprecation warning) on first use."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             # tools probing every module (inspect.getmodule: __file__...) must not import
             raise AttributeError(name)
@@ -658,7 +778,8 @@ _sys.modules.setdefault(
 )
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
+
     # ``from asmd.asmd import audioscoredataset`` (ASMD <= 0.3 layout)
     if name == "audioscoredataset":
         import importlib

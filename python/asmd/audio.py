@@ -16,16 +16,31 @@ releases the GIL, so threads decode in parallel.
 1.0
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, SupportsIndex
 
 import numpy as np
 
 from . import _asmd
 
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from ._typing import AudioInfo, F32Array, StrPath
+
 __all__ = ["load", "info", "resample", "write_wav"]
 
 
-def load(path, sr=None, start=0.0, end=None, mono=True, quality="hq"):
+def load(
+    path: StrPath,
+    sr: SupportsIndex | None = None,
+    start: float = 0.0,
+    end: float | None = None,
+    mono: bool = True,
+    quality: str = "hq",
+) -> tuple[F32Array, int]:
     """``(array, sr)``. ``mono=True`` averages the channels (1-D array), else the shape
     is ``(channels, frames)``. ``start``/``end`` (seconds) read only that excerpt (WAV
     seeks to the bytes, other formats to the packet before it). ``sr`` resamples with
@@ -33,13 +48,15 @@ def load(path, sr=None, start=0.0, end=None, mono=True, quality="hq"):
     return _asmd.load(os.fspath(path), sr, float(start), end, bool(mono), quality)
 
 
-def info(path):
+def info(path: StrPath) -> AudioInfo:
     """Header description without decoding: ``duration`` (s), ``bitrate`` (kb/s),
     ``sample_rate``, ``channels``, ``frames``, ``codec``."""
     return _asmd.info(os.fspath(path))
 
 
-def resample(x, orig_sr, target_sr, quality="hq"):
+def resample(
+    x: npt.ArrayLike, orig_sr: int, target_sr: int, quality: str = "hq"
+) -> F32Array:
     """Resample a 1-D signal; the output has ``ceil(len * target / orig)`` samples and is
     aligned with the input."""
     return _asmd.resample(
@@ -47,7 +64,9 @@ def resample(x, orig_sr, target_sr, quality="hq"):
     )
 
 
-def write_wav(path, channels, sr, float=False):
+def write_wav(
+    path: StrPath, channels: npt.ArrayLike, sr: int, float: bool = False
+) -> None:
     """Write a WAV file from a list of channels (or a 1-D array): 16-bit PCM, or 32-bit
     float with ``float=True``. Written atomically.
 

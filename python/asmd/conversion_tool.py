@@ -11,9 +11,12 @@ the original annotations (only what is missing or older than its inputs, unless
 ``force``); one bad file fails its song, never the run.
 """
 
+from __future__ import annotations
+
 import json
 import os
 from copy import deepcopy
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -21,6 +24,16 @@ from . import _asmd
 from .asmd import THISDIR, load_definitions  # noqa: F401 (ASMD 0.5.1 names)
 from .convert_from_file import *  # noqa: F401,F403 (ASMD 0.5.1 re-exported them)
 from .convert_from_file import change_ext, convert, prototype_gt  # noqa: F401
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from .alignment_stats import Stats
+    from ._typing import BoolArray, DefinitionDirs, GroundTruthDict, StrPath
+
+    #: The first arguments of ``_asmd.convert_run``: install dir, definition dirs,
+    #: whitelist, blacklist.
+    _RunArgs = Tuple[str, Optional[List[str]], List[str], List[str]]
 
 __all__ = [
     "create_gt",
@@ -49,7 +62,7 @@ PARALLEL = True
 rng = np.random.default_rng(_asmd.DEFAULT_SEED)
 
 
-def normalize_text(text):
+def normalize_text(text: object) -> str:
     """Lower case, alphanumerics only.
 
     >>> normalize_text("French Horn (B-flat)")
@@ -58,7 +71,7 @@ def normalize_text(text):
     return _asmd.normalize_text(str(text))
 
 
-def text_similarity(a, b):
+def text_similarity(a: object, b: object) -> int:
     """Length of the longest common substring of ``a`` and ``b``.
 
     >>> text_similarity("frenchhorn", "englishhorn")
@@ -73,20 +86,20 @@ INSTRUMENT_MAP = [normalize_text(n) for n in _asmd.gm_program_names()] + ["drumk
 
 
 def create_gt(
-    data_fn=None,
-    gztar=False,
-    alignment_stats=None,
-    whitelist=[],
-    blacklist=[],
-    definitions=None,
-    jobs=0,
-    force=False,
-    seed=_asmd.DEFAULT_SEED,
-    progress=None,
-    install_dir=None,
-    backend=None,
-    n_parts=None,
-):
+    data_fn: StrPath | None = None,
+    gztar: bool | StrPath = False,
+    alignment_stats: Stats | StrPath | bool | None = None,
+    whitelist: str | Iterable[str] = [],
+    blacklist: str | Iterable[str] = [],
+    definitions: DefinitionDirs | None = None,
+    jobs: int = 0,
+    force: bool = False,
+    seed: int = _asmd.DEFAULT_SEED,
+    progress: bool | None = None,
+    install_dir: StrPath | None = None,
+    backend: str | None = None,
+    n_parts: int | None = None,
+) -> dict[str, Any]:
     """Convert the installed datasets; returns the summary as a dict (``ok``,
     ``converted``, ``skipped``, ``failed``, ``files_written``, per-song entries).
 
@@ -152,14 +165,29 @@ def create_gt(
     )
 
 
-def _convert_part(args, force, seed, model_json, part):
+def _convert_part(
+    args: _RunArgs,
+    force: bool,
+    seed: int,
+    model_json: str | None,
+    part: tuple[int, int],
+) -> dict[str, Any]:
     """One task of a distributed conversion (runs on a worker, one thread)."""
     return _asmd.convert_run(
         *args, None, 1, bool(force), int(seed), False, model_json, part=part
     )
 
 
-def _create_gt_parts(args, archive, jobs, force, seed, model_json, backend, n_parts):
+def _create_gt_parts(
+    args: _RunArgs,
+    archive: str | None,
+    jobs: int,
+    force: bool,
+    seed: int,
+    model_json: str | None,
+    backend: str,
+    n_parts: int | None,
+) -> dict[str, Any]:
     from joblib import delayed
 
     from . import _parallel
@@ -197,7 +225,7 @@ def _create_gt_parts(args, archive, jobs, force, seed, model_json, backend, n_pa
     return summary
 
 
-def _model_json(alignment_stats):
+def _model_json(alignment_stats: Stats | StrPath | bool | None) -> str | None:
     if alignment_stats is None or alignment_stats is False:
         return None
     from .alignment_stats import Stats
@@ -214,7 +242,7 @@ def _model_json(alignment_stats):
     return alignment_stats._core.model_json()
 
 
-def slice_intersection(a, b):
+def slice_intersection(a: slice, b: slice) -> bool:
     """True when slices ``a`` and ``b`` do *not* overlap (ASMD 0.5.1's name and truth
     value: ``random_distinct_subslices`` keeps a new slice when this is true for every
     earlier one). Slices with the same start overlap (0.5.1 let them through, so a note
@@ -228,7 +256,7 @@ def slice_intersection(a, b):
     return not (b.start < a.start < b.stop or a.start < b.start < a.stop)
 
 
-def random_subslice(length, slice_):
+def random_subslice(length: int, slice_: slice) -> slice:
     """A slice of ``length`` items at a random place inside ``slice_`` (drawn from
     :data:`rng`)."""
     if length < 1 or length >= slice_.stop - slice_.start:
@@ -239,14 +267,14 @@ def random_subslice(length, slice_):
     return slice(start, start + length)
 
 
-def random_distinct_subslices(tot, size):
+def random_distinct_subslices(tot: int, size: int) -> list[slice]:
     """Non-overlapping slices of ``range(size)`` covering ``tot`` items in all, sorted
     by start, their lengths and places drawn from :data:`rng` (as ASMD 0.5.1)."""
     tot, size = int(tot), int(size)
     if tot < 0 or tot >= size:
         raise ValueError(f"cannot place {tot} items in distinct runs inside {size}")
     slice_ = slice(0, size)
-    slices = []
+    slices: list[slice] = []
     covered = 0
     while covered < tot:
         while True:
@@ -259,7 +287,9 @@ def random_distinct_subslices(tot, size):
     return slices
 
 
-def generate_missing_extra(L, min_perc=0.1, max_perc=0.5):
+def generate_missing_extra(
+    L: int, min_perc: float = 0.1, max_perc: float = 0.5
+) -> tuple[BoolArray, BoolArray]:
     """``(missing, extra)``: two bool arrays of length ``L``; ``min_perc``-``max_perc`` of
     the notes, in random runs, are marked missing or extra (drawn from :data:`rng`, as
     ASMD 0.5.1 did: the same draws give the same flags).
@@ -272,7 +302,7 @@ def generate_missing_extra(L, min_perc=0.1, max_perc=0.5):
     (dtype('bool'), 40, False)
     """
     L = int(L)
-    tot = int(rng.integers(min_perc * L, max_perc * L))
+    tot = int(rng.integers(min_perc * L, max_perc * L))  # type: ignore[call-overload]
     me_proportion = rng.random() / 2 + 0.25
     missing = np.zeros(L, dtype=np.bool_)
     extra = np.zeros(L, dtype=np.bool_)
@@ -284,7 +314,7 @@ def generate_missing_extra(L, min_perc=0.1, max_perc=0.5):
     return missing, extra
 
 
-def merge_dicts(idx, *args):
+def merge_dicts(idx: int, *args: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Merge element ``idx`` (clamped to the last) of each list of ground-truth dicts:
     nested dicts key by key, integers by minimum, anything else (lists) by ``+``.
     ``None`` lists (a converter without input) are skipped; the first must be a list.
@@ -314,7 +344,11 @@ def merge_dicts(idx, *args):
     return out
 
 
-def fix_offsets(onsets, offsets, pitches):
+def fix_offsets(
+    onsets: Sequence[float] | npt.NDArray[Any],
+    offsets: list[float] | npt.NDArray[Any],
+    pitches: Sequence[float] | npt.NDArray[Any],
+) -> None:
     """Cut each note 5 ms before the next onset of the same pitch (when that would end
     it before it starts: 2/3 of the way to that onset); then make every note last at
     least 0.0625 s. ``offsets`` is changed in place (a list or a float array).
@@ -333,7 +367,7 @@ def fix_offsets(onsets, offsets, pitches):
         raise ValueError("onsets, offsets and pitches must have the same length")
     ons = [float(x) for x in onsets]
     new = [float(x) for x in offsets]
-    by_pitch = {}
+    by_pitch: dict[int, list[int]] = {}
     for i, p in enumerate(pitches):
         by_pitch.setdefault(int(round(float(p))), []).append(i)
     for idx in by_pitch.values():
@@ -350,7 +384,9 @@ def fix_offsets(onsets, offsets, pitches):
     offsets[:] = new
 
 
-def misalign(out, stats):
+def misalign(
+    out: GroundTruthDict, stats: Stats
+) -> tuple[list[float], list[float], list[float]]:
     """``(pitches, onsets, offsets)``: artificially misaligned notes for the ground-truth
     dict ``out`` (its precise alignment, else its broad one) drawn by ``stats`` (an
     :class:`asmd.alignment_stats.Stats` after ``new_song()``), offsets fixed with
@@ -371,7 +407,10 @@ def misalign(out, stats):
     return pitches, onsets.tolist(), offsets.tolist()
 
 
-def conversion(arg, seed=None):
+def conversion(
+    arg: tuple[int, dict[str, Any], dict[str, Any], dict[str, Any], Stats | None],
+    seed: int | None = None,
+) -> list[str]:
     """Convert one song, as ASMD 0.5.1's pool workers did: ``arg`` is ``(i, song,
     json_file, dataset, stats)`` -- the song's index, the song dict, the metadataset
     dict (its ``install_dir``), the definition dict and an
@@ -395,19 +434,19 @@ def conversion(arg, seed=None):
     return [os.fspath(p) for p in written]
 
 
-def _json_default(x):
+def _json_default(x: Any) -> Any:
     from .convert_from_file import _json_default as f
 
     return f(x)
 
 
-def check(gt):
+def check(gt: GroundTruthDict) -> int:
     """0 when the ground-truth dict is valid, else the reference's rule code (1-11);
     :func:`check_detail` says which field and index."""
     res = _asmd.check_gt_json(json.dumps(gt))
     return 0 if res is None else res[0]
 
 
-def check_detail(gt):
+def check_detail(gt: GroundTruthDict) -> tuple[int, str, int | None, str] | None:
     """``None`` when valid, else ``(code, field, index, message)``."""
     return _asmd.check_gt_json(json.dumps(gt))

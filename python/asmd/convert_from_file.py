@@ -30,14 +30,25 @@ MIDI, computed by the Rust engine).
 ['broad_alignment', 'extra', 'f0', 'instrument']
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import json
 import os
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from ._typing import GroundTruthDict, StrPath
+
+    #: What a converter returns: ground-truth dicts, one dict, or None (input absent).
+    _ConverterOutput = Union[List[GroundTruthDict], GroundTruthDict, None]
+    #: A registered converter, called with a ground-truth path.
+    _Converter = Callable[..., Optional[List[GroundTruthDict]]]
 
 __all__ = [
     "convert",
@@ -54,10 +65,10 @@ __all__ = [
 ]
 
 #: An empty ground truth; ``deepcopy`` it to start a converter's output.
-prototype_gt = json.loads(_asmd.prototype_gt_json())
+prototype_gt: Dict[str, Any] = json.loads(_asmd.prototype_gt_json())
 
 
-def _json_default(x):
+def _json_default(x: Any) -> Any:
     if isinstance(x, np.integer):
         return int(x)
     if isinstance(x, np.floating):
@@ -71,7 +82,7 @@ def _json_default(x):
     raise TypeError(f"{type(x).__name__} is not a ground-truth value")
 
 
-def _to_json_list(out):
+def _to_json_list(out: _ConverterOutput) -> list[str] | None:
     if out is None:
         return None
     if isinstance(out, dict):
@@ -79,7 +90,11 @@ def _to_json_list(out):
     return [json.dumps(gt, default=_json_default) for gt in out]
 
 
-def convert(exts, no_dot=True, remove_player=False):
+def convert(
+    exts: str | list[str] | tuple[str, ...],
+    no_dot: bool = True,
+    remove_player: bool = False,
+) -> Callable[[Callable[..., _ConverterOutput]], _Converter]:
     """Decorator registering a converter under the function's name.
 
     ``exts``: extensions tried in order to find the input (e.g. ``['.mid', '.midi']``;
@@ -91,10 +106,10 @@ def convert(exts, no_dot=True, remove_player=False):
     """
     exts = [exts] if isinstance(exts, str) else list(exts)
 
-    def decorator(func):
+    def decorator(func: Callable[..., _ConverterOutput]) -> _Converter:
         name = func.__name__
 
-        def engine_call(path, params_json):
+        def engine_call(path: str, params_json: str) -> list[str] | None:
             return _to_json_list(func(path, **json.loads(params_json)))
 
         # by name, and by "module.name" (the form ASMD 0.5.1's docs show for
@@ -105,7 +120,9 @@ def convert(exts, no_dot=True, remove_player=False):
             )
 
         @functools.wraps(func)
-        def call(gt_path, *args, **kwargs):
+        def call(
+            gt_path: StrPath, *args: Any, **kwargs: Any
+        ) -> list[GroundTruthDict] | None:
             path = _asmd.resolve_converter_input(name, str(gt_path))
             if path is None:
                 return None
@@ -117,7 +134,9 @@ def convert(exts, no_dot=True, remove_player=False):
     return decorator
 
 
-def change_ext(input_fn, new_ext, no_dot=False, remove_player=False):
+def change_ext(
+    input_fn: StrPath, new_ext: str, no_dot: bool = False, remove_player: bool = False
+) -> str:
     """The input file a converter derives from a ground-truth path: ``input_fn`` loses
     everything from the last ``-`` of its file name (with ``remove_player`` also from the
     last ``_`` of what is left), then ``new_ext`` is appended, with a ``.`` in front
@@ -137,7 +156,7 @@ def change_ext(input_fn, new_ext, no_dot=False, remove_player=False):
     return os.fspath(out) if isinstance(input_fn, (str, os.PathLike)) else out
 
 
-_MIDI_PARAMS = [
+_MIDI_PARAMS: List[Tuple[str, Any]] = [
     ("alignment", "precise_alignment"),
     ("pitches", True),
     ("velocities", True),
@@ -147,7 +166,7 @@ _MIDI_PARAMS = [
 
 #: Parameters of the built-in converters after the input path, with their defaults
 #: (ASMD 0.5.1's signatures).
-_BUILTIN_PARAMS = {
+_BUILTIN_PARAMS: Dict[str, List[Tuple[str, Any]]] = {
     "from_midi": _MIDI_PARAMS,
     "from_midi_remove_player": _MIDI_PARAMS,
     "from_midi_asap": _MIDI_PARAMS,
@@ -159,7 +178,7 @@ _BUILTIN_PARAMS = {
 }
 
 
-def _builtin(name):
+def _builtin(name: str) -> _Converter:
     params = _BUILTIN_PARAMS[name]
     sig = inspect.Signature(
         [inspect.Parameter("gt_path", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
@@ -169,14 +188,15 @@ def _builtin(name):
         ]
     )
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> list[GroundTruthDict] | None:
+
         bound = sig.bind(*args, **kwargs)
         gt_path = bound.arguments.pop("gt_path")
         return _asmd.run_converter(
             name, str(gt_path), json.dumps(bound.arguments, default=_json_default)
         )
 
-    call.__signature__ = sig
+    call.__signature__ = sig  # type: ignore[attr-defined]
     call.__name__ = name
     call.__qualname__ = name
     call.__doc__ = (

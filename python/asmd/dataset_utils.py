@@ -16,11 +16,30 @@ True
 True
 """
 
+from __future__ import annotations
+
 import copy as _copy
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, SupportsIndex, overload
 
 import numpy as np
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from typing import Literal, TypeVar
+
+    from .asmd import Dataset
+    from ._typing import (
+        BoolArray,
+        F64Array,
+        GroundTruthDict,
+        GtFilter,
+        ScoreMatResult,
+        ScoreTypes,
+    )
+
+    _D = TypeVar("_D", bound=Dataset)
+    _OneMask = Literal["missing", "extra"]
 
 __all__ = [
     "filter",
@@ -36,7 +55,7 @@ __all__ = [
 _SCORE_TYPES = ("precise_alignment", "broad_alignment", "misaligned", "score")
 
 
-def _core(dataset, argument="dataset"):
+def _core(dataset: object, argument: str = "dataset") -> _asmd._Dataset:
     """The engine dataset behind ``dataset``, or a ``TypeError`` naming ``argument``."""
     core = getattr(dataset, "_core", None)
     if not isinstance(core, _asmd._Dataset):
@@ -46,14 +65,14 @@ def _core(dataset, argument="dataset"):
     return core
 
 
-def _score_types(score_type):
+def _score_types(score_type: ScoreTypes) -> list[str]:
     """A score type or list of them -> list of str."""
     if isinstance(score_type, str):
         return [score_type]
     return [str(t) for t in score_type]
 
 
-def _ground_truth(ground_truth):
+def _ground_truth(ground_truth: GtFilter) -> list[tuple[str, int | None]]:
     """Normalise the ``ground_truth`` filter argument to ``[(type, level or None)]``.
 
     Accepted: ``['precise_alignment', ...]`` (any level >= 1), ``[('f0', 2), ...]`` and
@@ -86,18 +105,18 @@ def _ground_truth(ground_truth):
 
 
 def _options(
-    instruments=[],
-    ensemble=None,
-    mixed=True,
-    sources=False,
-    all=False,
-    composer="",
-    datasets=[],
-    groups=[],
-    ground_truth=[],
-    instrument_match="exact",
-    composer_ignore_case=False,
-):
+    instruments: str | Iterable[str] = [],
+    ensemble: bool | None = None,
+    mixed: bool = True,
+    sources: bool = False,
+    all: bool = False,
+    composer: str | None = "",
+    datasets: str | Iterable[str] = [],
+    groups: str | Iterable[str] = [],
+    ground_truth: GtFilter = [],
+    instrument_match: str = "exact",
+    composer_ignore_case: bool = False,
+) -> dict[str, Any]:
     if isinstance(instruments, str):
         instruments = [instruments]
     if isinstance(datasets, str):
@@ -120,20 +139,20 @@ def _options(
 
 
 def filter(
-    dataset,
-    instruments=[],
-    ensemble=None,
-    mixed=True,
-    sources=False,
-    all=False,
-    composer="",
-    datasets=[],
-    groups=[],
-    ground_truth=[],
-    copy=False,
-    instrument_match="exact",
-    composer_ignore_case=False,
-):
+    dataset: _D,
+    instruments: str | Iterable[str] = [],
+    ensemble: bool | None = None,
+    mixed: bool = True,
+    sources: bool = False,
+    all: bool = False,
+    composer: str | None = "",
+    datasets: str | Iterable[str] = [],
+    groups: str | Iterable[str] = [],
+    ground_truth: GtFilter = [],
+    copy: bool = False,
+    instrument_match: str = "exact",
+    composer_ignore_case: bool = False,
+) -> _D:
     """Narrow the selection of ``dataset`` to the songs matching every argument.
 
     A filter only narrows: songs excluded earlier stay excluded.
@@ -186,7 +205,7 @@ def filter(
     return ret._with_core(ret._core)
 
 
-def _filter_kwargs(kwargs):
+def _filter_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     # ASMD 0.5.1 passed these on to `filter`, so `copy=` was accepted (and meaningless:
     # the result is always a new dataset)
     kwargs = dict(kwargs)
@@ -194,7 +213,7 @@ def _filter_kwargs(kwargs):
     return _options(**kwargs)
 
 
-def _combine(op, datasets, kwargs):
+def _combine(op: str, datasets: Sequence[_D], kwargs: dict[str, Any]) -> _D:
     if len(datasets) == 0:
         raise ValueError("at least one dataset is needed")
     for k, d in enumerate(datasets):
@@ -211,18 +230,18 @@ def _combine(op, datasets, kwargs):
     return out._with_core(core)
 
 
-def union(*datasets, **kwargs):
+def union(*datasets: _D, **kwargs: Any) -> _D:
     """Songs selected in any of ``datasets`` (built from the same definitions), then
     filtered with ``kwargs`` (default: mixed recordings only). One dataset: a copy."""
     return _combine("union", datasets, kwargs)
 
 
-def intersect(*datasets, **kwargs):
+def intersect(*datasets: _D, **kwargs: Any) -> _D:
     """Songs selected in all of ``datasets``, then filtered with ``kwargs``."""
     return _combine("intersect", datasets, kwargs)
 
 
-def complement(dataset, **kwargs):
+def complement(dataset: _D, **kwargs: Any) -> _D:
     """Songs not selected in ``dataset``, then filtered with ``kwargs``."""
     opts = _filter_kwargs(kwargs)
     _core(dataset)
@@ -231,7 +250,12 @@ def complement(dataset, **kwargs):
     return out._with_core(dataset._core.complement(opts))
 
 
-def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
+def choice(
+    dataset: _D,
+    p: Sequence[float] = [0.6, 0.2, 0.2],
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    exact: bool = False,
+) -> tuple[_D, ...]:
     """Split the items into ``len(p)`` non-overlapping datasets; each item goes to split
     ``k`` with probability ``p[k] / sum(p)``. Returns a tuple of datasets.
 
@@ -264,7 +288,7 @@ def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
         if random_state is None:
             rs = np.random.mtrand._rand
         elif isinstance(random_state, (np.random.RandomState, np.random.Generator)):
-            rs = random_state
+            rs = random_state  # type: ignore[assignment]
         else:
             raise ValueError(
                 f"{random_state!r} cannot be used to seed a numpy.random.RandomState "
@@ -287,7 +311,7 @@ def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
     return tuple(out)
 
 
-def chose_score_type(score_type, gts):
+def chose_score_type(score_type: ScoreTypes, gts: Sequence[GroundTruthDict]) -> str:
     """The score type to use for ``gts`` (list of ground-truth dicts): a single type as is;
     from a longer list the first of precise_alignment, broad_alignment, misaligned that is
     in the list and has notes in ``gts[0]``, else ``'score'``."""
@@ -302,7 +326,45 @@ def chose_score_type(score_type, gts):
     return "score"
 
 
-def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
+@overload
+def get_score_mat(
+    dataset: Dataset,
+    idx: SupportsIndex,
+    score_type: ScoreTypes = ...,
+    return_notes: Literal[""] | None = ...,
+) -> F64Array: ...
+@overload
+def get_score_mat(
+    dataset: Dataset, idx: SupportsIndex, score_type: ScoreTypes, return_notes: _OneMask
+) -> tuple[F64Array, BoolArray]: ...
+@overload
+def get_score_mat(
+    dataset: Dataset, idx: SupportsIndex, *, return_notes: _OneMask
+) -> tuple[F64Array, BoolArray]: ...
+@overload
+def get_score_mat(
+    dataset: Dataset,
+    idx: SupportsIndex,
+    score_type: ScoreTypes,
+    return_notes: Literal["both"],
+) -> tuple[F64Array, BoolArray, BoolArray]: ...
+@overload
+def get_score_mat(
+    dataset: Dataset, idx: SupportsIndex, *, return_notes: Literal["both"]
+) -> tuple[F64Array, BoolArray, BoolArray]: ...
+@overload
+def get_score_mat(
+    dataset: Dataset,
+    idx: SupportsIndex,
+    score_type: ScoreTypes = ...,
+    return_notes: str | None = ...,
+) -> ScoreMatResult: ...
+def get_score_mat(
+    dataset: Dataset,
+    idx: SupportsIndex,
+    score_type: ScoreTypes = ["misaligned"],
+    return_notes: str | None = "",
+) -> ScoreMatResult:
     """``n x 6`` float array ``[pitch, onset, offset, velocity, program, track index]`` of
     every ground truth of item ``idx``; missing values are -255; rows sorted by onset,
     then pitch, then offset.
@@ -323,7 +385,13 @@ def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
     return out[0] if len(out) == 1 else out
 
 
-def get_pedaling_mat(dataset, idx, frame_based=False, winlen=0.046, hop=0.01):
+def get_pedaling_mat(
+    dataset: Dataset,
+    idx: SupportsIndex,
+    frame_based: bool = False,
+    winlen: float = 0.046,
+    hop: float = 0.01,
+) -> list[F64Array]:
     """One array per ground truth of item ``idx`` with rows ``(time, sustain, sostenuto,
     soft)``.
 

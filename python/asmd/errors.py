@@ -15,11 +15,22 @@ users already catch, e.g. :class:`AsmdFileNotFoundError` is a ``FileNotFoundErro
 True
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class AsmdError(ValueError):
     """Base class of asmd errors."""
 
-    def __init__(self, message, kind=None, file=None, location=None, problem=None):
+    def __init__(
+        self,
+        message: str,
+        kind: str | None = None,
+        file: str | None = None,
+        location: str | None = None,
+        problem: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -27,13 +38,14 @@ class AsmdError(ValueError):
         self.location = location
         self.problem = problem if problem is not None else message
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (
             type(self),
             (self.message, self.kind, self.file, self.location, self.problem),
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
+
         return self.message
 
 

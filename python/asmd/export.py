@@ -19,14 +19,21 @@ polars, DuckDB, Spark, Ray Data and HF datasets keep it with their plain calls.
 ['violin', 'clarinet', 'tenor sax', 'bassoon']
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from .asmd import Dataset
+    from ._typing import StrPath
 
 __all__ = ["to_arrow", "to_parquet", "to_shards", "schemas"]
 
 
-def schemas():
+def schemas() -> dict[str, Any]:
     """The pyarrow schema of each table as written to Parquet and returned by
     :func:`to_arrow` (the ``dataset`` column last), built from the engine's one
     description of the columns."""
@@ -52,14 +59,14 @@ def schemas():
     }
 
 
-def _core(dataset):
+def _core(dataset: object) -> _asmd._Dataset:
     sync = getattr(dataset, "_sync", None)
     if sync is None:
         raise TypeError(f"expected an asmd.asmd.Dataset, got {type(dataset).__name__}")
     return sync()
 
 
-def _column(pa, value, field):
+def _column(pa: Any, value: Any, field: Any) -> Any:
     if field.type == pa.string() and isinstance(value, tuple):
         codes, names = value
         return pa.DictionaryArray.from_arrays(
@@ -71,7 +78,9 @@ def _column(pa, value, field):
     return pa.array(value, type=field.type)
 
 
-def to_arrow(dataset, audio_durations=True, require_gt=False):
+def to_arrow(
+    dataset: Dataset, audio_durations: bool = True, require_gt: bool = False
+) -> dict[str, Any]:
     """The selection's tables as ``{name: pyarrow.Table}``, with a ``dataset`` column.
 
     Ground-truth files absent from disk leave their song without notes
@@ -93,7 +102,13 @@ def to_arrow(dataset, audio_durations=True, require_gt=False):
     return out
 
 
-def to_parquet(dataset, out, overwrite=False, audio_durations=True, require_gt=False):
+def to_parquet(
+    dataset: Dataset,
+    out: StrPath,
+    overwrite: bool = False,
+    audio_durations: bool = True,
+    require_gt: bool = False,
+) -> dict[str, Any]:
     """Write the selection's tables as Parquet under ``out`` (a folder that must not
     exist or be empty, unless ``overwrite``; it appears only once complete). Returns
     ``{"rows": {table: rows}, "files": [...]}``. Written by the Rust engine (pyarrow is
@@ -122,7 +137,7 @@ _UNITS = {
 }
 
 
-def _size(value):
+def _size(value: float | str) -> int:
     if isinstance(value, (int, float)):
         n = int(value)
     else:
@@ -140,16 +155,21 @@ def _size(value):
 
 
 def to_shards(
-    dataset,
-    out,
-    sr=None,
-    max_shard_size="1GB",
-    seed=None,
-    score_type=("precise_alignment", "broad_alignment", "misaligned", "score"),
-    float=False,
-    quality="hq",
-    progress=False,
-):
+    dataset: Dataset,
+    out: StrPath,
+    sr: int | None = None,
+    max_shard_size: float | str = "1GB",
+    seed: int | None = None,
+    score_type: Iterable[str] = (
+        "precise_alignment",
+        "broad_alignment",
+        "misaligned",
+        "score",
+    ),
+    float: bool = False,
+    quality: str = "hq",
+    progress: bool = False,
+) -> dict[str, Any]:
     """Write the selection as WebDataset tar shards under ``out`` (what ``asmd export
     shards`` writes): one sample per song, ``<key>.wav`` (mono mix at ``sr``),
     ``<key>.notes.npy`` (``n x 6`` score matrix of the first available ``score_type``)

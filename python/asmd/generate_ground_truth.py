@@ -17,11 +17,18 @@ The install directory is the one of the default ``datasets.json`` (``$ASMD_METAD
 command line: ``asmd convert [--archive FILE] [--no-misalignment]``, ``asmd stats train``.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from .alignment_stats import HistStats, Stats
+    from .asmd import Dataset
 
 __all__ = ["THISDIR", "FILE_STATS", "argparser", "main"]
 
@@ -75,7 +82,7 @@ argparser.add_argument(
 )
 
 
-def _training_set():
+def _training_set() -> Dataset:
     """ASMD 0.5.1's training songs: every song of vienna_corpus, Bach10,
     traditional_flute and MusicNet, and Maestro's ``asap`` group -- those installed."""
     from .asmd import Dataset
@@ -107,7 +114,7 @@ def _training_set():
     return d
 
 
-def _train(path):
+def _train(path: str) -> HistStats:
     from .alignment_stats import HistStats
 
     stats = HistStats()
@@ -119,7 +126,11 @@ def _train(path):
     return stats
 
 
-def _convert(stats, whitelist, blacklist):
+def _convert(
+    stats: Stats | None,
+    whitelist: Iterable[str] | None,
+    blacklist: Iterable[str] | None,
+) -> int:
     from .conversion_tool import create_gt
 
     summary = create_gt(
@@ -137,7 +148,7 @@ def _convert(stats, whitelist, blacklist):
     return 0 if summary["ok"] else 1
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the script with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     args = argparser.parse_args(argv)
     code = 0

@@ -24,11 +24,17 @@ signatures: the prompts :func:`chose_install_dir`, :func:`definitions_path`,
 FTP with :mod:`ftplib`).
 """
 
+from __future__ import annotations
+
 import os
 import sys
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any, Deque, Iterable, Sequence
+from urllib.parse import ParseResult, urlparse
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    from ._typing import StrPath
 
 __all__ = [
     "install",
@@ -69,7 +75,11 @@ supported_archives = {
 }
 
 
-def _common(definitions, metadataset_path, install_dir):
+def _common(
+    definitions: Iterable[StrPath] | None,
+    metadataset_path: StrPath | None,
+    install_dir: StrPath | None,
+) -> list[str]:
     args = []
     for d in definitions or []:
         args += ["--definitions", os.fspath(d)]
@@ -80,7 +90,7 @@ def _common(definitions, metadataset_path, install_dir):
     return args
 
 
-def _run(argv):
+def _run(argv: list[str]) -> Any:
     code, out = _asmd.run_cli_json(["asmd", *argv])
     if isinstance(out, dict):
         out.setdefault("exit_code", code)
@@ -88,26 +98,26 @@ def _run(argv):
 
 
 def install(
-    datasets=None,
-    install_dir=None,
-    definitions=None,
-    metadataset_path=None,
-    ground_truth="archive",
-    gt_url=None,
-    allow_shell=False,
-    asmd_dir=None,
-    mirror=None,
-    work_dir=None,
-    force=False,
-    keep_downloads=False,
-    allow_missing=False,
-    jobs=3,
-    retries=5,
-    timeout=60,
-    connect_timeout=30,
-    quiet=False,
-    dry_run=False,
-):
+    datasets: Iterable[str] | None = None,
+    install_dir: StrPath | None = None,
+    definitions: Iterable[StrPath] | None = None,
+    metadataset_path: StrPath | None = None,
+    ground_truth: str = "archive",
+    gt_url: str | None = None,
+    allow_shell: bool = False,
+    asmd_dir: StrPath | None = None,
+    mirror: StrPath | None = None,
+    work_dir: StrPath | None = None,
+    force: bool = False,
+    keep_downloads: bool = False,
+    allow_missing: bool = False,
+    jobs: int = 3,
+    retries: int = 5,
+    timeout: float = 60,
+    connect_timeout: float = 30,
+    quiet: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     """Install ``datasets`` (default: all) and return the report as a dict: ``ok`` and,
     per dataset, ``outcome`` (``installed``, ``already installed``, ``adopted`` or
     ``failed``), ``error``, ``received_bytes`` and ``ground_truth``.
@@ -151,14 +161,19 @@ def install(
     return _run(argv)
 
 
-def plan(datasets=None, **kwargs):
+def plan(datasets: Iterable[str] | None = None, **kwargs: Any) -> dict[str, Any]:
     """The install plan (download size, disk needed, free space, estimated time,
     problems) as a dict; nothing is downloaded."""
     kwargs["dry_run"] = True
     return install(datasets, **kwargs)
 
 
-def status(install_dir=None, definitions=None, metadataset_path=None, work_dir=None):
+def status(
+    install_dir: StrPath | None = None,
+    definitions: Iterable[StrPath] | None = None,
+    metadataset_path: StrPath | None = None,
+    work_dir: StrPath | None = None,
+) -> dict[str, Any]:
     """Per dataset: ``state`` (installed / partial / absent), size on disk, ground truth."""
     argv = ["status", *_common(definitions, metadataset_path, install_dir)]
     if work_dir is not None:
@@ -167,12 +182,12 @@ def status(install_dir=None, definitions=None, metadataset_path=None, work_dir=N
 
 
 def verify(
-    datasets=None,
-    checksums=False,
-    install_dir=None,
-    definitions=None,
-    metadataset_path=None,
-):
+    datasets: Iterable[str] | None = None,
+    checksums: bool = False,
+    install_dir: StrPath | None = None,
+    definitions: Iterable[StrPath] | None = None,
+    metadataset_path: StrPath | None = None,
+) -> dict[str, Any]:
     """Check installed datasets: listed files exist, sizes (and CRC-32s) match."""
     argv = ["verify", *_common(definitions, metadataset_path, install_dir)]
     for d in datasets or []:
@@ -185,7 +200,7 @@ def verify(
 # ---------------------------------------------------------------- ASMD 0.5.1's prompts
 
 
-def _ask_dir(question):
+def _ask_dir(question: str) -> str:
     """Ask until the answer is an existing folder or empty."""
     while True:
         answer = input(question).strip()
@@ -194,7 +209,7 @@ def _ask_dir(question):
         print("Not a directory!")
 
 
-def chose_install_dir(json_file):
+def chose_install_dir(json_file: dict[str, Any]) -> str:
     """Ask where to install (empty: ``json_file['install_dir']``, else ``./``; created
     if missing), strip a trailing ``/``, store it in ``json_file['install_dir']`` and
     return it."""
@@ -211,7 +226,7 @@ def chose_install_dir(json_file):
     return install_dir
 
 
-def definitions_path():
+def definitions_path() -> list[dict[str, Any]]:
     """Ask for definition folders, one per line, until an empty answer; an empty first
     answer means the official definitions. Returns the definitions (dicts)."""
     from .asmd import OFFICIAL, load_definitions
@@ -227,14 +242,14 @@ def definitions_path():
     return datasets
 
 
-def _parse_numbers(answer, n):
+def _parse_numbers(answer: str, n: int) -> list[int]:
     numbers = [int(x) for x in answer.replace(",", " ").split()]
     if any(k < 0 or k >= n for k in numbers):
         raise ValueError(answer)
     return numbers
 
 
-def chose_dataset(data, install_dir):
+def chose_dataset(data: list[dict[str, Any]], install_dir: StrPath) -> None:
     """Ask which of the definitions in ``data`` to install (numbers such as ``1, 2, 3``;
     empty: all) and remove the others from ``data``, in place. With
     :data:`SKIP_EXISTING_DIR`, datasets already installed in ``install_dir`` are removed
@@ -268,7 +283,7 @@ def chose_dataset(data, install_dir):
     data[:] = keep
 
 
-def get_credentials(data):
+def get_credentials(data: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """Ask a user name and a password (not echoed) for every definition in ``data`` whose
     source needs a login; returns them as ``[{'user', 'passwd'}]`` in that order."""
     from getpass import getpass
@@ -284,7 +299,7 @@ def get_credentials(data):
     return credentials
 
 
-def intro(data):
+def intro(data: dict[str, Any]) -> None:
     """Print the banner and the collection's author, year and web site (``data``: the
     content of ``datasets.json``)."""
     print("Audio Score Meta Dataset")
@@ -295,7 +310,11 @@ def intro(data):
     print("Website: ", data.get("url", ""))
 
 
-def download(item, credentials, install_dir):
+def download(
+    item: dict[str, Any],
+    credentials: Deque[dict[str, str]],
+    install_dir: StrPath,
+) -> list[str]:
     """Download the file of definition ``item`` (``item['install']['url']``) into
     ``install_dir``; returns the list of downloaded files. http, https and mega.nz links
     go through the engine (resumable, ``$ASMD_MIRROR`` first); ``ftp://`` through
@@ -316,7 +335,7 @@ def download(item, credentials, install_dir):
     return [os.fspath(_asmd.fetch_url(url, os.fspath(install_dir)))]
 
 
-def _plain_name(name):
+def _plain_name(name: str) -> bool:
     return (
         name not in ("", ".", "..")
         and "/" not in name
@@ -325,7 +344,12 @@ def _plain_name(name):
     )
 
 
-def ftp_download(d, credential, install_dir, parsed_url=None):
+def ftp_download(
+    d: dict[str, Any],
+    credential: dict[str, str] | None,
+    install_dir: StrPath,
+    parsed_url: ParseResult | None = None,
+) -> list[str]:
     """Download every file of the FTP folder ``d['install']['url']`` into
     ``<install_dir>/<d['name']>``, logging in with ``credential`` (``{'user',
     'passwd'}``; ``None``: anonymous). Returns the ``.zip`` files downloaded. Names that
@@ -340,7 +364,7 @@ def ftp_download(d, credential, install_dir, parsed_url=None):
     credential = credential or {"user": "anonymous", "passwd": "anonymous@"}
     downloaded = []
     with FTP() as ftp:
-        ftp.connect(parsed_url.hostname, parsed_url.port or 21)
+        ftp.connect(parsed_url.hostname, parsed_url.port or 21)  # type: ignore[arg-type]
         ftp.login(user=credential["user"], passwd=credential["passwd"])
         if parsed_url.path:
             ftp.cwd(parsed_url.path)
@@ -366,7 +390,7 @@ def ftp_download(d, credential, install_dir, parsed_url=None):
     return downloaded
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m asmd.install [flags]``: the ``asmd install`` command line."""
     argv = sys.argv[1:] if argv is None else argv
     return _asmd.run_cli(["asmd", "install", *argv])

@@ -25,14 +25,27 @@ shards (local paths, e.g. on a cluster's shared file system).
 ([0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0], [2], [5])
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import os
+
+    import numpy.typing as npt
+
+    from .asmd import Dataset
+    from ._typing import F32Array, F64Array
 
 __all__ = ["ExcerptDataset", "ShardExcerpts", "frames_of_notes", "read_wav_bytes"]  # noqa: F822 (ShardExcerpts: module __getattr__)
 
 
-def frames_of_notes(mat, start, n_frames, frame_hop):
+def frames_of_notes(
+    mat: npt.NDArray[Any], start: float, n_frames: int, frame_hop: float
+) -> tuple[F32Array, F32Array, F32Array]:
     """``(pianoroll, onsets, offsets)``, each ``128 x n_frames`` float32, of the notes in
     score matrix ``mat`` (rows ``[pitch, onset, offset, velocity, ...]``) for the span
     starting at ``start`` seconds. A note covers frames ``floor((onset - start) / hop)``
@@ -58,17 +71,26 @@ def frames_of_notes(mat, start, n_frames, frame_hop):
 
 
 class ExcerptDataset:
+    #: ``(item, start in seconds)`` of every excerpt.
+    index: list[tuple[int, float]]
+    _mats: dict[int, F64Array]
+
     def __init__(
         self,
-        dataset,
-        excerpt=10.0,
-        hop=None,
-        sr=16000,
-        frame_hop=0.01,
-        score_type=("precise_alignment", "broad_alignment", "misaligned", "score"),
-        quality="hq",
-        pad_last=False,
-    ):
+        dataset: Dataset,
+        excerpt: float = 10.0,
+        hop: float | None = None,
+        sr: int = 16000,
+        frame_hop: float = 0.01,
+        score_type: Iterable[str] = (
+            "precise_alignment",
+            "broad_alignment",
+            "misaligned",
+            "score",
+        ),
+        quality: str = "hq",
+        pad_last: bool = False,
+    ) -> None:
         """Index the excerpts of every song of ``dataset`` (an ``asmd.asmd.Dataset``,
         filtered as you like). ``hop`` defaults to ``excerpt`` (no overlap); songs
         shorter than one excerpt give one zero-padded excerpt; ``pad_last`` also keeps a
@@ -98,22 +120,22 @@ class ExcerptDataset:
             self.index.extend((i, s) for s in starts)
         self._mats = {}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.index)
 
-    def _score_mat(self, i):
+    def _score_mat(self, i: int) -> F64Array:
         mat = self._mats.get(i)
         if mat is None:
             mat = self.dataset.get_score_mat(i, score_type=self.score_type)
             self._mats[i] = mat
         return mat
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_mats"] = {}
         return state
 
-    def arrays(self, k):
+    def arrays(self, k: int) -> tuple[F32Array, F32Array, F32Array, F32Array]:
         """Item ``k`` as numpy arrays: ``(audio, pianoroll, onsets, offsets)``."""
         i, start = self.index[k]
         x, _ = self.dataset.get_mix(
@@ -128,7 +150,7 @@ class ExcerptDataset:
         )
         return x, roll, on, off
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: int) -> dict[str, Any]:
         import torch
 
         x, roll, on, off = self.arrays(k)
@@ -142,7 +164,7 @@ class ExcerptDataset:
         }
 
 
-def read_wav_bytes(data):
+def read_wav_bytes(data: bytes) -> tuple[F32Array, int]:
     """``(samples, sr)`` of a PCM 16/24/32-bit or float32 WAV file held in ``data``:
     float32 in [-1, 1], shape ``(frames,)`` for mono, ``(frames, channels)`` otherwise."""
     import struct
@@ -184,7 +206,9 @@ def read_wav_bytes(data):
     return (x if channels == 1 else x.reshape(-1, channels)), sr
 
 
-def _shard_paths(shards):
+def _shard_paths(
+    shards: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> list[str]:
     import glob
     import os
 
@@ -199,7 +223,7 @@ def _shard_paths(shards):
     return [os.fspath(x) for x in shards]
 
 
-def _samples(path):
+def _samples(path: str) -> Iterator[dict[str, Any]]:
     """Samples of one tar shard, in order: ``{ext: bytes}`` dicts with ``__key__``."""
     import tarfile
 
@@ -215,15 +239,21 @@ def _samples(path):
                 current = {}
             key = k
             current["__key__"] = k
-            current[ext] = tar.extractfile(m).read()
+            current[ext] = tar.extractfile(m).read()  # type: ignore[union-attr,assignment]
     if current:
         yield current
 
 
 class _ShardExcerptsBase:
     def __init__(
-        self, shards, excerpt=10.0, hop=None, frame_hop=0.01, seed=None, pad_last=False
-    ):
+        self,
+        shards: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        excerpt: float = 10.0,
+        hop: float | None = None,
+        frame_hop: float = 0.01,
+        seed: int | None = None,
+        pad_last: bool = False,
+    ) -> None:
         """Stream the excerpts of every sample of ``shards`` (a folder of
         ``shard-*.tar``, one tar, or a list of them): ``excerpt`` seconds every ``hop``
         (default ``excerpt``), ``frame_hop``-second note frames, as
@@ -239,11 +269,11 @@ class _ShardExcerptsBase:
         self.pad_last = pad_last
         self.epoch = 0
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose shard order ``__iter__`` uses (with ``seed``)."""
         self.epoch = int(epoch)
 
-    def _my_shards(self):
+    def _my_shards(self) -> list[str]:
         import torch.utils.data as tud
 
         order = list(self.shards)
@@ -255,7 +285,9 @@ class _ShardExcerptsBase:
             order = order[info.id :: info.num_workers]
         return order
 
-    def excerpts(self, sample):
+    def excerpts(
+        self, sample: dict[str, Any]
+    ) -> Iterator[tuple[dict[str, Any], float, F32Array, F32Array, F32Array, F32Array]]:
         """The excerpts of one decoded sample, as numpy arrays."""
         import io
         import json
@@ -283,7 +315,7 @@ class _ShardExcerptsBase:
             roll, on, off = frames_of_notes(notes, start, n_frames, self.frame_hop)
             yield meta, start, x, roll, on, off
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         import torch
 
         for path in self._my_shards():
@@ -300,10 +332,18 @@ class _ShardExcerptsBase:
                     }
 
 
-_SHARD_CLASS = None
+_SHARD_CLASS: Any = None
+
+if TYPE_CHECKING:
+    import torch.utils.data as _tud
+
+    class ShardExcerpts(_ShardExcerptsBase, _tud.IterableDataset[Dict[str, Any]]):
+        """A ``torch.utils.data.IterableDataset`` (made on first use; see
+        ``_ShardExcerptsBase.__init__``)."""
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
+
     # ShardExcerpts subclasses torch's IterableDataset: built on first use, so that
     # importing asmd.torch does not import torch
     global _SHARD_CLASS

@@ -11,12 +11,20 @@
 60.0
 """
 
+from __future__ import annotations
+
 import math
 import os
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from . import _asmd
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from ._typing import F32Array, F64Array, StrPath
 
 __all__ = [
     "nframes",
@@ -34,9 +42,10 @@ __all__ = [
 ]
 
 
-def _hop(hop_size):
+def _hop(hop_size: Any) -> Any:
     """``hop_size`` as a float (an array stays an array), or a ``ValueError`` when it
     cannot divide a duration."""
+    hop: Any
     if np.ndim(hop_size) != 0:
         hop = np.asarray(hop_size, dtype=float)
         ok = bool(np.all(np.isfinite(hop) & (hop != 0)))
@@ -51,18 +60,26 @@ def _hop(hop_size):
     return hop
 
 
-def nframes(dur, hop_size=3072, win_len=4096):
+def nframes(dur: Any, hop_size: Any = 3072, win_len: Any = 4096) -> Any:
     """Number of frames (a float): ``(dur - win_len) / hop_size + 1``; any unit.
     ``hop_size`` 0 is a ``ValueError``."""
     return (dur - win_len) / _hop(hop_size) + 1
 
 
-def frame2time(frame, hop_size=3072, win_len=4096):
+def frame2time(frame: Any, hop_size: Any = 3072, win_len: Any = 4096) -> Any:
     """Centre of frame ``frame``: ``frame * hop_size + win_len / 2``."""
     return frame * hop_size + win_len / 2
 
 
-def time2frame(time, hop_size=3072, win_len=4096):
+@overload
+def time2frame(
+    time: npt.NDArray[Any], hop_size: Any = ..., win_len: float = ...
+) -> F64Array: ...
+@overload
+def time2frame(time: float, hop_size: float = ..., win_len: float = ...) -> int: ...
+def time2frame(
+    time: float | npt.NDArray[Any], hop_size: Any = 3072, win_len: float = 4096
+) -> int | F64Array:
     """Frame whose centre is nearest to ``time``: ``round((time - win_len / 2) / hop_size)``
     (ties to even). An array of times gives an array of frames (floats, as numpy's
     ``round`` gives, so ASMD 0.5.1's results).
@@ -75,7 +92,7 @@ def time2frame(time, hop_size=3072, win_len=4096):
     return _asmd.time2frame(float(time), _hop(hop_size), float(win_len))
 
 
-def open_audio(audio_fn):
+def open_audio(audio_fn: StrPath) -> tuple[F32Array, int]:
     """``(samples, sample_rate)`` of an audio file: mono float32 (channels averaged) at
     its own rate, as ASMD 0.5.1 (which used essentia) returned it. WAV, FLAC, MP3 and
     Ogg Vorbis; see :func:`asmd.audio.load` for excerpts and resampling.
@@ -94,17 +111,17 @@ def open_audio(audio_fn):
     return x, int(sr)
 
 
-def f0_to_midi_pitch(f0):
+def f0_to_midi_pitch(f0: npt.ArrayLike) -> F64Array:
     """MIDI pitch (A4 = 440 Hz = 69, not rounded) of a frequency or an array of them."""
     return 12 * np.log2(np.asarray(f0, dtype=float) / 440) + 69
 
 
-def midi_pitch_to_f0(midi_pitch):
+def midi_pitch_to_f0(midi_pitch: npt.ArrayLike) -> F64Array:
     """Frequency in Hz of a MIDI pitch or an array of them."""
     return 440 * 2 ** ((np.asarray(midi_pitch, dtype=float) - 69) / 12)
 
 
-def mat_stretch(mat, target):
+def mat_stretch(mat: npt.ArrayLike, target: npt.ArrayLike) -> F64Array:
     """Map the onset/offset span (columns 1-2) of score matrix ``mat`` onto ``target``'s,
     affinely. ``mat`` is changed in place (as in ASMD 0.5.1) and returned."""
     out = _asmd.mat_stretch(
@@ -117,7 +134,7 @@ def mat_stretch(mat, target):
     return out
 
 
-def mat2midipath(mat, path):
+def mat2midipath(mat: npt.ArrayLike, path: StrPath) -> None:
     """Write score matrix ``mat`` (columns pitch, onset, offset, velocity; more are
     ignored) to a single-track MIDI file at ``path``, as ASMD 0.5.1: program 0, pitches
     and velocities truncated to integers, negative velocities written as 80. An empty
@@ -133,7 +150,7 @@ def mat2midipath(mat, path):
     _asmd.mat2midipath(np.ascontiguousarray(mat, dtype=float), os.fspath(path))
 
 
-def midipath2mat(path):
+def midipath2mat(path: StrPath) -> F64Array:
     """Every note of the MIDI file at ``path`` as an ``n x 4`` array (pitch, onset,
     offset, velocity; seconds), sorted by onset, pitch, offset; times as pretty_midi
     computes them."""
@@ -141,10 +158,10 @@ def midipath2mat(path):
 
 
 # ---------------------------------------------------------------------------- caches
-_UNCHANGED = object()
+_UNCHANGED: Any = object()
 
 
-def gt_cache_info():
+def gt_cache_info() -> dict[str, Any]:
     """What the two caches of parsed ground truth hold.
 
     Ground-truth files are parsed once per process into memory (``memory_budget``
@@ -168,7 +185,11 @@ def gt_cache_info():
     }
 
 
-def set_gt_cache(memory_mb=None, disk_dir=_UNCHANGED, disk_mb=None):
+def set_gt_cache(
+    memory_mb: float | None = None,
+    disk_dir: StrPath | None = _UNCHANGED,
+    disk_mb: float | None = None,
+) -> dict[str, Any]:
     """Change the caches of parsed ground truth for this process: ``memory_mb`` bounds
     the in-memory cache (0 turns it off), ``disk_dir`` moves the on-disk cache (``None``
     turns it off), ``disk_mb`` bounds it. Returns :func:`gt_cache_info`.
@@ -190,7 +211,7 @@ def set_gt_cache(memory_mb=None, disk_dir=_UNCHANGED, disk_mb=None):
     return gt_cache_info()
 
 
-def clear_gt_cache(disk=True):
+def clear_gt_cache(disk: bool = True) -> int:
     """Empty the in-memory cache and (``disk=True``) the on-disk cache of parsed ground
     truth; returns the number of on-disk entries removed."""
     _asmd.clear_gt_cache()

@@ -138,7 +138,9 @@ def test_a_converters_exception_is_the_cause_of_the_error(tmp_path):
     (install / "mix" / "a.bad").write_text("x")
     d = definition("mix", [["broken_converter", {}]], songs=("a",))
     with pytest.raises(AsmdError, match="cannot read this") as e:
-        conversion_tool.conversion((0, d["songs"][0], {"install_dir": install}, d, None))
+        conversion_tool.conversion(
+            (0, d["songs"][0], {"install_dir": install}, d, None)
+        )
     cause = e.value.__cause__
     assert isinstance(cause, RuntimeError), repr(cause)
     assert str(cause) == "cannot read this"

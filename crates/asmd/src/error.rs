@@ -246,6 +246,32 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
+/// Parse JSON text into `T` (a serde-derived internal format: install markers, journals),
+/// an error naming `file`, the JSON path of the problem and what was expected.
+///
+/// ```
+/// #[derive(serde::Deserialize, Debug)]
+/// struct S { n: u32 }
+/// let e = asmd::error::from_json_located::<S>(r#"{"n": "x"}"#, "s.json").unwrap_err();
+/// assert_eq!(e.location(), Some("$.n"));
+/// assert!(e.to_string().contains("s.json"));
+/// ```
+pub fn from_json_located<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: impl AsRef<Path>,
+) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let location = if path == "." || path.is_empty() {
+            "$".to_string()
+        } else {
+            format!("$.{path}")
+        };
+        Error::format(file, location, e.into_inner().to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,10 +32,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::definition::Definition;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// File name of the completion marker inside a dataset folder.
 pub const MARKER: &str = ".asmd-install.json";
@@ -110,39 +111,97 @@ pub(crate) fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Where one archive of an install came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceRecord {
     /// Official URL.
     pub url: String,
     /// File name.
     pub name: String,
     /// Where it was actually fetched from.
+    #[serde(default)]
     pub origin: String,
     /// Size in bytes.
+    #[serde(default)]
     pub size: u64,
     /// SHA-256 (empty when not computed: the file was checked by MD5, or not hashed
     /// by this run).
+    #[serde(default)]
     pub sha256: String,
     /// MD5 (empty when not computed).
+    #[serde(default)]
     pub md5: String,
 }
 
-/// The completion marker of a dataset.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The completion marker of a dataset (`.asmd-installed.json`, serde-derived; fields
+/// other than `name` may be absent in markers of older versions).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Marker {
     /// Dataset name.
     pub name: String,
     /// asmd version that wrote it.
+    #[serde(rename = "asmd_version", default)]
     pub version: String,
     /// Seconds since the Unix epoch.
+    #[serde(default)]
     pub installed_at: u64,
     /// True when an existing complete folder was recorded instead of installed.
+    #[serde(default)]
     pub adopted: bool,
     /// Archives used.
+    #[serde(default)]
     pub sources: Vec<SourceRecord>,
     /// Installed files (relative to the dataset folder): size and CRC-32 (`None` when
-    /// not computed).
+    /// not computed), written as `{"size": n, "crc32": "8 hex digits"}`.
+    #[serde(default, with = "file_records")]
     pub files: BTreeMap<String, (u64, Option<u32>)>,
+}
+
+/// The on-disk form of [`Marker::files`].
+mod file_records {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Relative path -> (size, CRC-32).
+    type Files = BTreeMap<String, (u64, Option<u32>)>;
+
+    #[derive(Serialize, Deserialize)]
+    struct Record {
+        size: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        crc32: Option<String>,
+    }
+
+    pub fn serialize<S: Serializer>(files: &Files, s: S) -> Result<S::Ok, S::Error> {
+        files
+            .iter()
+            .map(|(k, (size, crc))| {
+                let record = Record {
+                    size: *size,
+                    crc32: crc.map(|c| format!("{c:08x}")),
+                };
+                (k, record)
+            })
+            .collect::<BTreeMap<_, _>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Files, D::Error> {
+        let raw = BTreeMap::<String, Record>::deserialize(d)?;
+        raw.into_iter()
+            .map(|(k, r)| {
+                let crc = match r.crc32 {
+                    None => None,
+                    Some(c) => Some(u32::from_str_radix(&c, 16).map_err(|_| {
+                        serde::de::Error::custom(format!(
+                            "crc32 of `{k}` must be 8 hex digits, got `{c}`"
+                        ))
+                    })?),
+                };
+                Ok((k, (r.size, crc)))
+            })
+            .collect()
+    }
 }
 
 fn now() -> u64 {
@@ -165,87 +224,29 @@ impl Marker {
 
     /// JSON form.
     pub fn to_json(&self) -> Value {
-        let files: serde_json::Map<String, Value> = self
-            .files
-            .iter()
-            .map(|(k, (size, crc))| {
-                let v = match crc {
-                    Some(c) => json!({"size": size, "crc32": format!("{c:08x}")}),
-                    None => json!({"size": size}),
-                };
-                (k.clone(), v)
-            })
-            .collect();
-        json!({
-            "name": self.name,
-            "asmd_version": self.version,
-            "installed_at": self.installed_at,
-            "adopted": self.adopted,
-            "sources": self.sources.iter().map(|s| json!({
-                "url": s.url, "name": s.name, "origin": s.origin, "size": s.size, "sha256": s.sha256, "md5": s.md5
-            })).collect::<Vec<_>>(),
-            "files": files,
-        })
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
-    /// Parse the JSON form (`file` names it in errors).
-    pub fn from_json(v: &Value, file: &Path) -> Result<Marker> {
-        let bad = |loc: &str| Error::format(file, loc, "malformed install marker");
-        let s = |k: &str| {
-            v[k].as_str()
-                .map(str::to_string)
-                .ok_or_else(|| bad(&format!("$.{k}")))
-        };
-        let mut files = BTreeMap::new();
-        if let Some(o) = v["files"].as_object() {
-            for (k, f) in o {
-                let size = f["size"]
-                    .as_u64()
-                    .ok_or_else(|| bad(&format!("$.files.{k}")))?;
-                let crc = f["crc32"]
-                    .as_str()
-                    .and_then(|c| u32::from_str_radix(c, 16).ok());
-                files.insert(k.clone(), (size, crc));
-            }
-        }
-        let sources = v["sources"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| SourceRecord {
-                        url: s["url"].as_str().unwrap_or_default().to_string(),
-                        name: s["name"].as_str().unwrap_or_default().to_string(),
-                        origin: s["origin"].as_str().unwrap_or_default().to_string(),
-                        size: s["size"].as_u64().unwrap_or(0),
-                        sha256: s["sha256"].as_str().unwrap_or_default().to_string(),
-                        md5: s["md5"].as_str().unwrap_or_default().to_string(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Marker {
-            name: s("name")?,
-            version: v["asmd_version"].as_str().unwrap_or_default().to_string(),
-            installed_at: v["installed_at"].as_u64().unwrap_or(0),
-            adopted: v["adopted"].as_bool().unwrap_or(false),
-            sources,
-            files,
-        })
+    /// Parse the JSON text of a marker (`file` names it in errors, with the JSON path
+    /// of the problem).
+    pub fn parse(text: &str, file: &Path) -> Result<Marker> {
+        crate::error::from_json_located(text, file)
     }
 }
 
 /// Write a dataset's completion marker (last step of an install).
 pub fn write_marker(dataset_dir: &Path, m: &Marker) -> Result<()> {
-    let text = serde_json::to_string_pretty(&m.to_json()).unwrap_or_default();
-    crate::files::write_atomically(&dataset_dir.join(MARKER), text.as_bytes())
+    let path = dataset_dir.join(MARKER);
+    let text = serde_json::to_string_pretty(m)
+        .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()).with_file(&path))?;
+    crate::files::write_atomically(&path, text.as_bytes())
 }
 
 /// The marker of a dataset folder, if it has a readable one.
 pub fn read_marker(dataset_dir: &Path) -> Option<Marker> {
     let p = dataset_dir.join(MARKER);
-    let bytes = std::fs::read(&p).ok()?;
-    let v: Value = serde_json::from_slice(&bytes).ok()?;
-    Marker::from_json(&v, &p).ok()
+    let text = std::fs::read_to_string(&p).ok()?;
+    Marker::parse(&text, &p).ok()
 }
 
 /// Every regular file under `dir` (relative, `/`-separated), with its size; symbolic
@@ -571,7 +572,7 @@ pub fn verify(
 }
 
 /// The step journal of a dataset in progress.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Journal {
     /// Fingerprint of the recipe it belongs to.
     pub recipe: String,
@@ -584,18 +585,15 @@ pub struct Journal {
 impl Journal {
     /// Read the journal (`None` when absent or unreadable).
     pub fn read(path: &Path) -> Option<Journal> {
-        let v: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        Some(Journal {
-            recipe: v["recipe"].as_str()?.to_string(),
-            done: v["done"].as_u64()? as usize,
-            running: v["running"].as_u64().map(|r| r as usize),
-        })
+        let text = std::fs::read_to_string(path).ok()?;
+        crate::error::from_json_located(&text, path).ok()
     }
 
     /// Write it atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let v = json!({"recipe": self.recipe, "done": self.done, "running": self.running});
-        crate::files::write_atomically(path, v.to_string().as_bytes())
+        let text = serde_json::to_string(self)
+            .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()).with_file(path))?;
+        crate::files::write_atomically(path, text.as_bytes())
     }
 }
 
@@ -616,8 +614,36 @@ mod tests {
         });
         m.files.insert("x/y.wav".into(), (10, Some(0xdeadbeef)));
         m.files.insert("z".into(), (1, None));
-        let back = Marker::from_json(&m.to_json(), Path::new("m.json")).unwrap();
+        let text = serde_json::to_string(&m).unwrap();
+        let back = Marker::parse(&text, Path::new("m.json")).unwrap();
         assert_eq!(back, m);
+        // the on-disk form older versions wrote and read
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["asmd_version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            v["files"]["x/y.wav"],
+            json!({"size": 10, "crc32": "deadbeef"})
+        );
+        assert_eq!(v["files"]["z"], json!({"size": 1}));
+    }
+
+    #[test]
+    fn a_malformed_marker_names_the_place() {
+        let e = Marker::parse(
+            r#"{"name": "d", "files": {"a.wav": {"size": "ten"}}}"#,
+            Path::new("m.json"),
+        )
+        .unwrap_err();
+        assert_eq!(e.location(), Some("$.files.a.wav.size"), "{e}");
+        let e = Marker::parse(
+            r#"{"name": "d", "files": {"a.wav": {"size": 1, "crc32": "zz"}}}"#,
+            Path::new("m.json"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("crc32 of `a.wav`"), "{e}");
+        // older markers without the optional fields still read
+        let m = Marker::parse(r#"{"name": "d"}"#, Path::new("m.json")).unwrap();
+        assert_eq!(m.name, "d");
     }
 
     #[test]
