@@ -358,9 +358,11 @@ class Dataset(metaclass=_ChainableInit):
         copy=False,
         instrument_match="exact",
         composer_ignore_case=False,
+        installed=False,
     ):
         """Narrow the selection; see :func:`asmd.dataset_utils.filter`. Returns ``self``
-        (or a filtered copy with ``copy=True``)."""
+        (or a filtered copy with ``copy=True``); ``installed=True`` keeps only the songs
+        whose files are on disk."""
         return dataset_utils.filter(
             self,
             instruments=instruments,
@@ -375,6 +377,7 @@ class Dataset(metaclass=_ChainableInit):
             copy=copy,
             instrument_match=instrument_match,
             composer_ignore_case=composer_ignore_case,
+            installed=installed,
         )
 
     def get_songs(self):
@@ -384,6 +387,17 @@ class Dataset(metaclass=_ChainableInit):
         ``included``. Written back as the ``songs`` of a definition with just a
         ``name``, they load as a new dataset (e.g. after appending groups)."""
         return json.loads(self._core.songs_json())
+
+    def missing_files(self, idx):
+        """Full paths of the files of item ``idx`` (those in :attr:`paths`) that are not
+        on disk; ``[]`` when the song is installed."""
+        return [str(p) for p in self._core.missing_files(_index(idx))]
+
+    def require_files(self, idx):
+        """Raise ``FileNotFoundError`` (an :class:`asmd.errors.AsmdError`) naming the
+        command that installs the song when a file of item ``idx`` is missing, e.g.
+        ``Bach10 is not installed: run asmd install Bach10``."""
+        self._core.require_files(_index(idx))
 
     def idx_chunk_to_whole(self, name, idx):
         """Index (or list of indices) within dataset ``name`` -> index in :attr:`paths`."""

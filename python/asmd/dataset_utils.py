@@ -97,6 +97,7 @@ def _options(
     ground_truth=[],
     instrument_match="exact",
     composer_ignore_case=False,
+    installed=False,
 ):
     if isinstance(instruments, str):
         instruments = [instruments]
@@ -116,6 +117,7 @@ def _options(
         "ground_truth": _ground_truth(ground_truth),
         "instrument_match": instrument_match,
         "composer_ignore_case": bool(composer_ignore_case),
+        "installed": bool(installed),
     }
 
 
@@ -133,6 +135,7 @@ def filter(
     copy=False,
     instrument_match="exact",
     composer_ignore_case=False,
+    installed=False,
 ):
     """Narrow the selection of ``dataset`` to the songs matching every argument.
 
@@ -162,6 +165,11 @@ def filter(
         all of them.
     copy : bool
         Filter a copy and leave ``dataset`` untouched.
+    installed : bool
+        Keep only the songs whose files (those that go into ``paths``) are on disk.
+
+    Dataset, group and instrument names that no loaded definition has are an error that
+    names the closest existing ones.
 
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
@@ -181,6 +189,7 @@ def filter(
             ground_truth,
             instrument_match,
             composer_ignore_case,
+            installed,
         )
     )
     return ret._with_core(ret._core)

@@ -243,6 +243,10 @@ pub struct ShardsArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Skip songs whose files are not on disk (counted in the summary) instead of
+    /// failing on the first one.
+    #[arg(long)]
+    pub skip_missing: bool,
 }
 
 /// `1GB`, `500MB`, `64KiB`, `1000` -> bytes.
@@ -625,6 +629,9 @@ pub struct FilterArgs {
     /// Leave mixed recordings out of paths.
     #[arg(long)]
     pub no_mixed: bool,
+    /// Only songs whose files are on disk (see `asmd status`).
+    #[arg(long)]
+    pub installed: bool,
 }
 
 impl FilterArgs {
@@ -660,6 +667,7 @@ impl FilterArgs {
             datasets: self.datasets.clone(),
             groups: self.groups.clone(),
             ground_truth: gt,
+            installed: self.installed,
         })
     }
 }

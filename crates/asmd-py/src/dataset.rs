@@ -71,6 +71,7 @@ fn filter_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<FilterOptions> {
                 level: l,
             })
             .collect(),
+        installed: get(d, "installed", false)?,
     })
 }
 
@@ -334,6 +335,16 @@ impl PyDataset {
         }
         .py_err(py)?;
         Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
+    }
+
+    /// Files of item `idx` that are not on disk (full paths).
+    fn missing_files(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<Vec<std::path::PathBuf>> {
+        self.inner.missing_files(idx.0).py_err(py)
+    }
+
+    /// Raise the error naming the fix when a file of item `idx` is missing.
+    fn require_files(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<()> {
+        self.inner.require_files(idx.0).py_err(py)
     }
 
     fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: ItemIndex) -> PyResult<usize> {

@@ -192,7 +192,7 @@ fn export_parquet(
 /// Write WebDataset shards under `out`; returns the report as JSON text.
 #[guard]
 #[pyfunction]
-#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
+#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false, skip_missing=false))]
 #[allow(clippy::too_many_arguments)]
 fn export_shards(
     py: Python<'_>,
@@ -205,6 +205,7 @@ fn export_shards(
     float: bool,
     quality: &str,
     progress: bool,
+    skip_missing: bool,
 ) -> PyResult<String> {
     let mut opts = export::ShardOptions {
         sample_rate: sr.map(|r| r.0),
@@ -213,6 +214,7 @@ fn export_shards(
         seed: seed.map(|s| s.0),
         float,
         progress,
+        skip_missing,
         ..Default::default()
     };
     if !score_type.is_empty() {
