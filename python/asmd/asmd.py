@@ -388,6 +388,29 @@ class Dataset(metaclass=_ChainableInit):
         ``name``, they load as a new dataset (e.g. after appending groups)."""
         return json.loads(self._core.songs_json())
 
+    def cite(self, datasets=None):
+        """BibTeX to cite: ASMD's paper, then each dataset's entries. ``datasets``:
+        names (case-insensitive); default: the datasets of the current selection.
+
+        >>> from asmd import asmd
+        >>> print(asmd.Dataset().cite(["SMD"]).split("\n")[0])
+        @inproceedings{simonetta2020asmd,
+        """
+        return self._core.cite(_names(datasets))
+
+    def license(self, datasets=None):
+        """Licence, homepage and commercial-use flag of each dataset, as
+        ``{name: {"license", "license_label", "license_url", "license_note",
+        "commercial_use", "homepage", "sources"}}``; ``license`` is ``None`` (label
+        ``"unknown (see homepage)"``) where no licence is stated. ``datasets``: names;
+        default: the datasets of the current selection.
+
+        >>> from asmd import asmd
+        >>> asmd.Dataset().license("Maestro")["Maestro"]["license_label"]
+        'CC-BY-NC-SA-4.0 (non-commercial use only)'
+        """
+        return json.loads(self._core.licenses_json(_names(datasets)))
+
     def missing_files(self, idx):
         """Full paths of the files of item ``idx`` (those in :attr:`paths`) that are not
         on disk; ``[]`` when the song is installed."""
@@ -613,6 +636,14 @@ class Dataset(metaclass=_ChainableInit):
         from . import export
 
         return export.to_shards(self, out, **kwargs)
+
+
+def _names(datasets):
+    if datasets is None:
+        return []
+    if isinstance(datasets, str):
+        return [datasets]
+    return [str(d) for d in datasets]
 
 
 def _index(idx):

@@ -92,3 +92,41 @@ def test_unknown_names_get_the_closest_existing_ones(empty):
     assert len(d) == len(asmd.Dataset())  # a failed filter changes nothing
     # a group that only some definitions have is a legitimate filter
     assert len(d.filter(groups=["asap"], copy=True)) > 0
+
+
+def test_licence_and_citation():
+    d = asmd.Dataset()
+    lic = d.license(["Maestro", "bach10"])
+    assert lic["Maestro"]["license"] == "CC-BY-NC-SA-4.0"
+    assert lic["Maestro"]["commercial_use"] is False
+    assert lic["Bach10"]["license"] is None
+    assert lic["Bach10"]["license_label"] == "unknown (see homepage)"
+    assert lic["Bach10"]["homepage"].startswith("https://")
+    # default: the datasets of the selection
+    assert list(d.filter(datasets=["SMD"], copy=True).license()) == ["SMD"]
+    bib = d.cite("SMD")
+    assert bib.startswith("@inproceedings{simonetta2020asmd,") and bib.count("@") >= 2
+    with pytest.raises(ValueError, match="did you mean `Maestro`"):
+        d.cite("Maestr")
+
+
+def test_python_dash_m_asmd_runs_the_cli(tmp_path):
+    import subprocess
+    import sys
+
+    meta = write_metadataset(tmp_path / "datasets.json", tmp_path / "datasets")
+    env = {**__import__("os").environ, "ASMD_METADATASET": str(meta)}
+    r = subprocess.run(
+        [sys.executable, "-m", "asmd", "query", "--groups", "tran"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 1 and "did you mean `train`?" in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "asmd", "info", "SMD", "--cite"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 0 and r.stdout.startswith("@inproceedings{simonetta2020asmd")

@@ -149,3 +149,100 @@ fn unknown_names_get_the_closest_existing_ones() {
     );
     assert_eq!((code, o.trim()), (0, "10"));
 }
+
+#[test]
+fn info_shows_licence_and_homepage_and_cites() {
+    let (tmp, inst) = fresh();
+    let t = tmp.path();
+    let (code, o, _) = asmd(t, &inst, &["info", "Maestro"]);
+    assert_eq!(code, 0);
+    assert!(
+        o.contains("homepage: https://magenta.tensorflow.org/datasets/maestro"),
+        "{o}"
+    );
+    assert!(
+        o.contains("licence: CC-BY-NC-SA-4.0 (non-commercial use only)"),
+        "{o}"
+    );
+    let (_, o, _) = asmd(t, &inst, &["info", "Bach10"]);
+    assert!(o.contains("licence: unknown (see homepage)"), "{o}");
+    let (code, o, _) = asmd(t, &inst, &["info", "SMD", "--cite"]);
+    assert_eq!(code, 0);
+    assert!(o.starts_with("@inproceedings{simonetta2020asmd,"), "{o}");
+    assert!(o.matches('@').count() >= 2, "{o}");
+
+    // `asmd install` prints the licence of what it installs (a local definition: no
+    // network), before installing
+    let defs = t.join("defs");
+    std::fs::create_dir_all(&defs).unwrap();
+    std::fs::write(
+        defs.join("demo.json"),
+        serde_json::json!({
+            "name": "demo", "ensemble": false, "groups": ["all"], "instruments": ["piano"],
+            "sources": {"format": "unknown"}, "recording": {"format": "wav"},
+            "ground_truth": {"all": {"precise_alignment": 1}},
+            "about": {"license": null, "homepage": "https://example.org/demo"},
+            "install": {"url": "unknown", "unpack": false, "login": false,
+                        "post-process": "unknown", "conversion": []},
+            "songs": [{"title": "a", "composer": "x", "instruments": ["piano"],
+                "recording": {"path": ["demo/a.wav"]}, "ground_truth": ["demo/a-0.json.gz"],
+                "groups": ["all"]}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let d = defs.display().to_string();
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let mut args = vec![
+            "--definitions",
+            &d,
+            "install",
+            "demo",
+            "--ground-truth",
+            "convert",
+        ];
+        args.extend_from_slice(extra);
+        let (_, o, _) = asmd(t, &inst, &args);
+        assert!(
+            o.contains(
+                "demo               licence: unknown (see homepage) - https://example.org/demo"
+            ),
+            "{extra:?}: {o}"
+        );
+        assert!(o.contains("not licensed for commercial use"), "{o}");
+    }
+    // a wrongly typed key is an error naming the definition and the key
+    let text = std::fs::read_to_string(defs.join("demo.json")).unwrap();
+    std::fs::write(
+        defs.join("demo.json"),
+        text.replace("\"license\":null", "\"license\":3"),
+    )
+    .unwrap();
+    let (code, _, err) = asmd(t, &inst, &["--definitions", &d, "info", "demo"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("demo.json: $.about.license: expected a string or null"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_for_the_usual_shells() {
+    let (tmp, inst) = fresh();
+    for (shell, marker) in [
+        ("bash", "complete -F _asmd"),
+        ("zsh", "#compdef asmd"),
+        ("fish", "complete -c asmd"),
+    ] {
+        let (code, o, err) = asmd(tmp.path(), &inst, &["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(o.contains(marker), "{shell}");
+        // from the same definitions as the arguments: subcommands and their flags
+        assert!(
+            o.contains("install") && o.contains("skip-missing"),
+            "{shell}"
+        );
+    }
+    let (code, _, err) = asmd(tmp.path(), &inst, &["completions", "tcsh"]);
+    assert_eq!(code, 2, "{err}");
+}

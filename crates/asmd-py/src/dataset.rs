@@ -337,6 +337,34 @@ impl PyDataset {
         Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
+    /// BibTeX of ASMD and the named datasets (default: those of the selection).
+    #[pyo3(signature = (names=vec![]))]
+    fn cite(&self, py: Python<'_>, names: Vec<String>) -> PyResult<String> {
+        let defs = self.inner.definitions_named(&names).py_err(py)?;
+        Ok(asmd::definition::about::cite(&defs))
+    }
+
+    /// `{name: about}` (JSON) of the named datasets (default: those of the selection),
+    /// with `license_label` added.
+    #[pyo3(signature = (names=vec![]))]
+    fn licenses_json(&self, py: Python<'_>, names: Vec<String>) -> PyResult<String> {
+        let defs = self.inner.definitions_named(&names).py_err(py)?;
+        let mut out = serde_json::Map::new();
+        for d in defs {
+            let a = d.about().py_err(py)?.unwrap_or_default();
+            out.insert(
+                d.name.clone(),
+                serde_json::json!({
+                    "license": a.license, "license_label": a.license_label(),
+                    "license_url": a.license_url, "license_note": a.license_note,
+                    "commercial_use": a.commercial_use, "homepage": a.homepage,
+                    "sources": a.sources,
+                }),
+            );
+        }
+        Ok(serde_json::Value::Object(out).to_string())
+    }
+
     /// Files of item `idx` that are not on disk (full paths).
     fn missing_files(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<Vec<std::path::PathBuf>> {
         self.inner.missing_files(idx.0).py_err(py)

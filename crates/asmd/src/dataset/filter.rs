@@ -423,6 +423,34 @@ impl Dataset {
         Ok(self)
     }
 
+    /// The loaded definitions named `names` (case-insensitive), in the order given; an
+    /// empty list means the datasets of the current selection. An unknown name is an
+    /// error with the closest existing ones, as in [`Dataset::filter`].
+    ///
+    /// ```
+    /// let d = asmd::Dataset::official().unwrap();
+    /// assert_eq!(d.definitions_named(&["smd".into()]).unwrap()[0].name, "SMD");
+    /// assert!(d.definitions_named(&["Maestr".into()]).unwrap_err().to_string().contains("`Maestro`"));
+    /// ```
+    pub fn definitions_named(&self, names: &[String]) -> Result<Vec<&Definition>> {
+        let defs = self.collection.definitions();
+        if names.is_empty() {
+            return Ok(defs
+                .iter()
+                .filter(|d| self.chunks().contains_key(&d.name))
+                .collect());
+        }
+        let known: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
+        names
+            .iter()
+            .map(|n| {
+                defs.iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(n))
+                    .ok_or_else(|| unknown_name("dataset", "datasets", n, &known))
+            })
+            .collect()
+    }
+
     /// True when every file `out` would put in `paths` for `song` is on disk.
     fn song_on_disk(&self, out: &OutputOptions, def: &Definition, song: &Song) -> bool {
         match out.item_paths(def, song) {
