@@ -14,7 +14,8 @@ echo "== build tools: maturin, ziglang" >&2
 
 echo "== building the manylinux2014 wheel (maturin build --zig)" >&2
 rm -rf "$OUT"
-.venv/bin/maturin build --release --zig --compatibility manylinux2014 \
+# maturin finds zig through `python -m ziglang` of the Python on PATH: the venv's
+PATH="$ROOT/.venv/bin:$PATH" .venv/bin/maturin build --release --zig --compatibility manylinux2014 \
   --interpreter "$ROOT/.venv/bin/python" --out "$OUT" >&2
 WHEEL="$(ls "$OUT"/asmd-*.whl)"
 echo "wheel: $WHEEL" >&2
