@@ -47,11 +47,14 @@ fi
 rm -rf "$SO"
 
 echo "== installing into a fresh venv without cargo/rustc on PATH" >&2
-VENV="$(mktemp -d)/venv"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+VENV="$SCRATCH/venv"
 PY="${PYTHON:-python3}"
 "$PY" -m venv "$VENV"
 CLEAN_PATH="$VENV/bin:/usr/local/bin:/usr/bin:/bin"
-export HOME_SMOKE="$(mktemp -d)"
+export HOME_SMOKE="$SCRATCH/home"
+mkdir -p "$HOME_SMOKE"
 run() { env -i PATH="$CLEAN_PATH" HOME="$HOME_SMOKE" LANG=C.UTF-8 "$@"; }
 if run sh -c 'command -v cargo || command -v rustc'; then
   echo "error: a Rust toolchain is still on PATH" >&2; exit 1
