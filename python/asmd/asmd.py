@@ -393,7 +393,7 @@ class Dataset(metaclass=_ChainableInit):
         names (case-insensitive); default: the datasets of the current selection.
 
         >>> from asmd import asmd
-        >>> print(asmd.Dataset().cite(["SMD"]).split("\n")[0])
+        >>> print(asmd.Dataset().cite(["SMD"]).splitlines()[0])
         @inproceedings{simonetta2020asmd,
         """
         return self._core.cite(_names(datasets))
