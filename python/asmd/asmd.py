@@ -385,9 +385,11 @@ class Dataset(metaclass=_ChainableInit):
         copy: bool = False,
         instrument_match: str = "exact",
         composer_ignore_case: bool = False,
+        installed: bool = False,
     ) -> Self:
         """Narrow the selection; see :func:`asmd.dataset_utils.filter`. Returns ``self``
-        (or a filtered copy with ``copy=True``)."""
+        (or a filtered copy with ``copy=True``); ``installed=True`` keeps only the songs
+        whose files are on disk."""
         return dataset_utils.filter(
             self,
             instruments=instruments,
@@ -402,6 +404,7 @@ class Dataset(metaclass=_ChainableInit):
             copy=copy,
             instrument_match=instrument_match,
             composer_ignore_case=composer_ignore_case,
+            installed=installed,
         )
 
     def get_songs(self) -> list[dict[str, Any]]:
@@ -411,6 +414,40 @@ class Dataset(metaclass=_ChainableInit):
         ``included``. Written back as the ``songs`` of a definition with just a
         ``name``, they load as a new dataset (e.g. after appending groups)."""
         return self._core.songs()
+
+    def cite(self, datasets=None):
+        """BibTeX to cite: ASMD's paper, then each dataset's entries. ``datasets``:
+        names (case-insensitive); default: the datasets of the current selection.
+
+        >>> from asmd import asmd
+        >>> print(asmd.Dataset().cite(["SMD"]).splitlines()[0])
+        @inproceedings{simonetta2020asmd,
+        """
+        return self._core.cite(_names(datasets))
+
+    def license(self, datasets=None):
+        """Licence, homepage and commercial-use flag of each dataset, as
+        ``{name: {"license", "license_label", "license_url", "license_note",
+        "commercial_use", "homepage", "sources"}}``; ``license`` is ``None`` (label
+        ``"unknown (see homepage)"``) where no licence is stated. ``datasets``: names;
+        default: the datasets of the current selection.
+
+        >>> from asmd import asmd
+        >>> asmd.Dataset().license("Maestro")["Maestro"]["license_label"]
+        'CC-BY-NC-SA-4.0 (non-commercial use only)'
+        """
+        return self._core.licenses(_names(datasets))
+
+    def missing_files(self, idx):
+        """Full paths of the files of item ``idx`` (those in :attr:`paths`) that are not
+        on disk; ``[]`` when the song is installed."""
+        return [str(p) for p in self._core.missing_files(_index(idx))]
+
+    def require_files(self, idx):
+        """Raise ``FileNotFoundError`` (an :class:`asmd.errors.AsmdError`) naming the
+        command that installs the song when a file of item ``idx`` is missing, e.g.
+        ``Bach10 is not installed: run asmd install Bach10``."""
+        self._core.require_files(_index(idx))
 
     @overload
     def idx_chunk_to_whole(self, name: str, idx: SupportsIndex) -> int: ...
@@ -716,6 +753,14 @@ class Dataset(metaclass=_ChainableInit):
         from . import export
 
         return export.to_shards(self, out, **kwargs)
+
+
+def _names(datasets):
+    if datasets is None:
+        return []
+    if isinstance(datasets, str):
+        return [datasets]
+    return [str(d) for d in datasets]
 
 
 def _index(idx: SupportsIndex) -> int:

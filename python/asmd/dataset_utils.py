@@ -116,6 +116,7 @@ def _options(
     ground_truth: GtFilter = [],
     instrument_match: str = "exact",
     composer_ignore_case: bool = False,
+    installed: bool = False,
 ) -> dict[str, Any]:
     if isinstance(instruments, str):
         instruments = [instruments]
@@ -135,6 +136,7 @@ def _options(
         "ground_truth": _ground_truth(ground_truth),
         "instrument_match": instrument_match,
         "composer_ignore_case": bool(composer_ignore_case),
+        "installed": bool(installed),
     }
 
 
@@ -152,6 +154,7 @@ def filter(
     copy: bool = False,
     instrument_match: str = "exact",
     composer_ignore_case: bool = False,
+    installed: bool = False,
 ) -> _D:
     """Narrow the selection of ``dataset`` to the songs matching every argument.
 
@@ -181,6 +184,11 @@ def filter(
         all of them.
     copy : bool
         Filter a copy and leave ``dataset`` untouched.
+    installed : bool
+        Keep only the songs whose files (those that go into ``paths``) are on disk.
+
+    Dataset, group and instrument names that no loaded definition has are an error that
+    names the closest existing ones.
 
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
@@ -200,6 +208,7 @@ def filter(
             ground_truth,
             instrument_match,
             composer_ignore_case,
+            installed,
         )
     )
     return ret._with_core(ret._core)

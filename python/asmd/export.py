@@ -169,13 +169,16 @@ def to_shards(
     float: bool = False,
     quality: str = "hq",
     progress: bool = False,
+    skip_missing: bool = False,
 ) -> dict[str, Any]:
     """Write the selection as WebDataset tar shards under ``out`` (what ``asmd export
     shards`` writes): one sample per song, ``<key>.wav`` (mono mix at ``sr``),
     ``<key>.notes.npy`` (``n x 6`` score matrix of the first available ``score_type``)
     and ``<key>.json`` (metadata). ``seed`` shuffles the samples; the same arguments give
     byte-identical shards, and a rerun after an interruption keeps the finished shards.
-    Songs not on disk are skipped (listed in the result and ``manifest.json``). Returns
+    A song whose files are not on disk is an error naming the command that installs it;
+    with ``skip_missing=True`` such songs are skipped instead (listed in the result and
+    ``manifest.json``). Returns
     ``{"shards": [...], "samples": n, "resumed": k, "skipped": [...]}``; read them with
     ``webdataset.WebDataset(shards)`` or :class:`asmd.torch.ShardExcerpts`."""
     return _asmd.export_shards(
@@ -188,4 +191,5 @@ def to_shards(
         bool(float),
         quality,
         bool(progress),
+        bool(skip_missing),
     )

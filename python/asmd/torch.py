@@ -90,11 +90,17 @@ class ExcerptDataset:
         ),
         quality: str = "hq",
         pad_last: bool = False,
+        skip_missing: bool = False,
     ) -> None:
         """Index the excerpts of every song of ``dataset`` (an ``asmd.asmd.Dataset``,
         filtered as you like). ``hop`` defaults to ``excerpt`` (no overlap); songs
         shorter than one excerpt give one zero-padded excerpt; ``pad_last`` also keeps a
-        final partial excerpt. Durations come from the recordings' headers."""
+        final partial excerpt. Durations come from the recordings' headers.
+
+        A song whose files are not on disk is an error naming the command that installs
+        it (``Bach10 is not installed: run asmd install Bach10``); with
+        ``skip_missing=True`` such songs are left out and their item indices listed in
+        :attr:`skipped` (docs/missing-files.md)."""
         if excerpt <= 0 or (hop is not None and hop <= 0) or frame_hop <= 0:
             raise ValueError("excerpt, hop and frame_hop must be positive")
         self.dataset = dataset
@@ -107,7 +113,12 @@ class ExcerptDataset:
         self.n_samples = int(round(self.excerpt * self.sr))
         self.n_frames = int(math.ceil(self.excerpt / self.frame_hop))
         self.index = []
+        self.skipped = []
         for i in range(len(dataset)):
+            if skip_missing and dataset.missing_files(i):
+                self.skipped.append(i)
+                continue
+            dataset.require_files(i)
             info = dataset.get_audio_data(i)
             duration = max(d[0] for d in info)
             if duration <= self.excerpt:

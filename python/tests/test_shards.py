@@ -72,7 +72,10 @@ def digest(folder):
 def test_shards_read_back_with_webdataset(songs):
     d, tmp = songs
     out = tmp / "shards"
-    r = d.to_shards(out, sr=4000, max_shard_size="40KB", seed=3)
+    # a song not on disk fails the export by default, naming the fix
+    with pytest.raises(FileNotFoundError, match="skip_missing=True"):
+        d.to_shards(tmp / "strict", sr=4000, max_shard_size="40KB", seed=3)
+    r = d.to_shards(out, sr=4000, max_shard_size="40KB", seed=3, skip_missing=True)
     assert r["samples"] == 5 and len(r["shards"]) >= 2
     assert [s["key"] for s in r["skipped"]] == ["tones-000005"]
     assert "none.wav" in r["skipped"][0]["reason"]
@@ -115,11 +118,11 @@ def test_shards_read_back_with_webdataset(songs):
 def test_shards_are_deterministic_and_resume(songs):
     d, tmp = songs
     a, b = tmp / "a", tmp / "b"
-    d.to_shards(a, sr=4000, max_shard_size="40KB", seed=1)
-    d.to_shards(b, sr=4000, max_shard_size="40KB", seed=1)
+    d.to_shards(a, sr=4000, max_shard_size="40KB", seed=1, skip_missing=True)
+    d.to_shards(b, sr=4000, max_shard_size="40KB", seed=1, skip_missing=True)
     assert digest(a) == digest(b) and len(digest(a)) >= 2
     c = tmp / "c"
-    d.to_shards(c, sr=4000, max_shard_size="40KB", seed=2)
+    d.to_shards(c, sr=4000, max_shard_size="40KB", seed=2, skip_missing=True)
     assert digest(c) != digest(a)
 
     # interrupted after the first shard: the last shard and the manifest are gone,
@@ -131,7 +134,7 @@ def test_shards_are_deterministic_and_resume(songs):
         p.with_suffix(".json").unlink()
     (b / "manifest.json").unlink()
     (b / "shard-000001.tar.partial").write_bytes(b"half")
-    r = d.to_shards(b, sr=4000, max_shard_size="40KB", seed=1)
+    r = d.to_shards(b, sr=4000, max_shard_size="40KB", seed=1, skip_missing=True)
     assert r["resumed"] == 1 and r["samples"] == 5
     assert digest(b) == digest(a)
     assert shards[0].stat().st_mtime_ns == first  # not rewritten
@@ -139,7 +142,7 @@ def test_shards_are_deterministic_and_resume(songs):
 
     # the same folder with other options is refused
     with pytest.raises(AsmdError, match="another export"):
-        d.to_shards(b, sr=4000, max_shard_size="40KB", seed=9)
+        d.to_shards(b, sr=4000, max_shard_size="40KB", seed=9, skip_missing=True)
     with pytest.raises(ValueError, match="max_shard_size"):
         d.to_shards(tmp / "x", max_shard_size="lots")
 
@@ -149,7 +152,7 @@ def test_streaming_excerpts_with_two_workers(songs):
 
     d, tmp = songs
     out = tmp / "shards"
-    d.to_shards(out, sr=4000, max_shard_size="30KB")
+    d.to_shards(out, sr=4000, max_shard_size="30KB", skip_missing=True)
     stream = ShardExcerpts(out, excerpt=0.5, frame_hop=0.05)
     assert isinstance(stream, torch.utils.data.IterableDataset)
     items = list(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=2))

@@ -113,9 +113,23 @@ pub enum Command {
     /// Show or empty the on-disk cache of parsed ground truth.
     #[command(subcommand, after_help = CACHE_HELP)]
     Cache(CacheCommand),
+    /// Print a shell completion script (from the same definitions as the arguments).
+    #[command(
+        after_help = "Examples:\n  asmd completions bash > ~/.local/share/bash-completion/completions/asmd\n  \
+asmd completions zsh > ~/.zfunc/_asmd\n  asmd completions fish > ~/.config/fish/completions/asmd.fish"
+    )]
+    Completions(CompletionsArgs),
     /// Panic on purpose (tests of the panic net; not for users).
     #[command(name = "debug-panic", hide = true)]
     DebugPanic(DebugPanicArgs),
+}
+
+/// The shell of `asmd completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Where the test panic happens.
@@ -242,6 +256,10 @@ pub struct ShardsArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Skip songs whose files are not on disk (counted in the summary) instead of
+    /// failing on the first one.
+    #[arg(long)]
+    pub skip_missing: bool,
 }
 
 /// `1GB`, `500MB`, `64KiB`, `1000` -> bytes.
@@ -570,6 +588,9 @@ pub struct InfoArgs {
     /// Also list every song.
     #[arg(long)]
     pub songs: bool,
+    /// Print the BibTeX to cite (ASMD's paper and the dataset's) instead.
+    #[arg(long)]
+    pub cite: bool,
 }
 
 #[derive(Args, Debug)]
@@ -623,6 +644,9 @@ pub struct FilterArgs {
     /// Leave mixed recordings out of paths.
     #[arg(long)]
     pub no_mixed: bool,
+    /// Only songs whose files are on disk (see `asmd status`).
+    #[arg(long)]
+    pub installed: bool,
 }
 
 impl FilterArgs {
@@ -654,6 +678,7 @@ impl FilterArgs {
             datasets: self.datasets.clone(),
             groups: self.groups.clone(),
             ground_truth: gt,
+            installed: self.installed,
         })
     }
 }

@@ -16,6 +16,7 @@ pub fn run(g: &Global, c: &AudioCommand) -> anyhow::Result<i32> {
 }
 
 fn info(g: &Global, a: &AudioInfoArgs) -> anyhow::Result<i32> {
+    let mut selection = None;
     let files: Vec<(String, PathBuf)> = if a.files.is_empty() {
         let d = crate::query::select(g, &a.query)?;
         let mut v = Vec::new();
@@ -25,6 +26,7 @@ fn info(g: &Global, a: &AudioInfoArgs) -> anyhow::Result<i32> {
                 v.push((format!("{} / {}", def.name, song.title), d.full_path(m)));
             }
         }
+        selection = Some(d);
         v
     } else {
         a.files.iter().map(|f| (String::new(), f.clone())).collect()
@@ -35,6 +37,10 @@ fn info(g: &Global, a: &AudioInfoArgs) -> anyhow::Result<i32> {
         match audio::info(path) {
             Ok(i) => rows.push((song, path, Ok(i))),
             Err(e) => {
+                let e = match &selection {
+                    Some(d) => d.explain_missing(e),
+                    None => e,
+                };
                 failed += 1;
                 rows.push((song, path, Err(e)))
             }
@@ -66,7 +72,9 @@ fn info(g: &Global, a: &AudioInfoArgs) -> anyhow::Result<i32> {
                 Err(e) => eprintln!("error: {e}"),
             }
         }
-        crate::out!("{}", t.render());
+        if failed < rows.len() {
+            crate::out!("{}", t.render());
+        }
     }
     Ok(if failed > 0 { 1 } else { 0 })
 }

@@ -32,7 +32,19 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> asmd::Result<()> {
 pub fn run(g: &Global, a: &CheckArgs) -> anyhow::Result<i32> {
     let mut files = Vec::new();
     for p in &a.paths {
-        collect(p, &mut files)?;
+        if let Err(e) = collect(p, &mut files) {
+            // a missing folder of the install directory: say which dataset to install
+            let e = match (
+                crate::install::metadataset(g),
+                crate::install::definitions(g),
+            ) {
+                (Ok(m), Ok(defs)) => {
+                    asmd::install::state::explain_missing(e, &m.install_dir, &defs)
+                }
+                _ => e,
+            };
+            return Err(e.into());
+        }
     }
     let mut results = Vec::with_capacity(files.len());
     let mut bad = 0usize;

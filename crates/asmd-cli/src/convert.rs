@@ -32,7 +32,8 @@ fn options(g: &Global, a: &ConvertArgs) -> asmd::Result<ConvertOptions> {
 pub fn run_json(g: &Global, a: &ConvertArgs) -> anyhow::Result<(i32, serde_json::Value)> {
     let opts = options(g, a)?;
     let s = convert::convert(&definitions(g)?, &Registry::builtin(), &opts)?;
-    Ok((if s.is_success() { 0 } else { 1 }, s.to_json()))
+    let ok = s.is_success() && !did_nothing(&s);
+    Ok((if ok { 0 } else { 1 }, s.to_json()))
 }
 
 pub fn run(g: &Global, a: &ConvertArgs) -> anyhow::Result<i32> {
@@ -44,5 +45,18 @@ pub fn run(g: &Global, a: &ConvertArgs) -> anyhow::Result<i32> {
     let opts = options(g, a)?;
     let s = convert::convert(&definitions(g)?, &Registry::builtin(), &opts)?;
     crate::out!("{s}");
+    if did_nothing(&s) {
+        eprintln!(
+            "error: nothing was converted: no selected dataset is installed (asmd status shows \
+             what is; asmd install NAME installs one)"
+        );
+        return Ok(1);
+    }
     Ok(if s.is_success() { 0 } else { 1 })
+}
+
+/// True when every selected dataset was skipped as a whole (none installed): a run that
+/// did nothing is a failure, with the reason printed.
+fn did_nothing(s: &convert::Summary) -> bool {
+    s.songs.is_empty() && !s.datasets_skipped.is_empty()
 }

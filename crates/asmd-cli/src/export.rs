@@ -20,11 +20,23 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
         require_gt: a.require_gt,
     };
     let tables = export::tables(&d, &opts)?;
-    let written = export::parquet::write(&tables, &a.out, a.overwrite)?;
     let without_gt: usize = tables
         .iter()
         .map(|t| t.songs.gt_present.iter().filter(|p| !**p).count())
         .sum();
+    let notes: usize = tables.iter().map(|t| t.notes.song.len()).sum();
+    if notes == 0 && without_gt > 0 {
+        // nothing but song rows without notes: refuse before writing anything
+        anyhow::bail!(asmd::Error::new(
+            asmd::ErrorKind::NotFound,
+            format!(
+                "nothing to export: none of the {} selected songs has its ground truth on disk{}",
+                d.len(),
+                missing_gt_hint(&d)
+            )
+        ));
+    }
+    let written = export::parquet::write(&tables, &a.out, a.overwrite)?;
     if g.json {
         let rows: serde_json::Map<String, serde_json::Value> = Table::ALL
             .iter()
@@ -53,6 +65,15 @@ fn parquet(g: &Global, a: &ParquetArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `": Bach10 is not installed: run asmd install Bach10"` for the first song of `d`
+/// whose files are missing (empty when all are present).
+fn missing_gt_hint(d: &asmd::Dataset) -> String {
+    (0..d.len())
+        .find_map(|i| d.require_files(i).err())
+        .map(|e| format!(": {}", e.message()))
+        .unwrap_or_default()
 }
 
 fn score_types(flag: &str, names: &[String]) -> asmd::Result<Vec<asmd::ScoreType>> {
@@ -121,6 +142,7 @@ fn shards(g: &Global, a: &ShardsArgs) -> anyhow::Result<i32> {
         score_type,
         float: a.float,
         progress: !a.quiet && !g.json,
+        skip_missing: a.skip_missing,
     };
     let r = export::write_shards(&d, &a.out, &opts)?;
     if g.json {
@@ -143,6 +165,20 @@ fn shards(g: &Global, a: &ShardsArgs) -> anyhow::Result<i32> {
         for (k, why) in &r.skipped {
             crate::outln!("  skipped {k}: {why}");
         }
+        if !r.skipped.is_empty() {
+            crate::outln!(
+                "  {} songs skipped: their files are not on disk (--skip-missing)",
+                r.skipped.len()
+            );
+        }
+    }
+    if r.samples == 0 && r.resumed == 0 {
+        eprintln!(
+            "error: no sample was written: none of the {} selected songs is on disk (asmd status \
+             shows what is installed)",
+            d.len()
+        );
+        return Ok(1);
     }
     Ok(0)
 }

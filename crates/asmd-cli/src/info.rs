@@ -31,6 +31,16 @@ pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<i32> {
         }
     }
     composers.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let about = def.about()?;
+    if a.cite {
+        let text = asmd::definition::about::cite(&[def]);
+        if g.json {
+            print_json(&json!({"dataset": def.name, "bibtex": text}));
+        } else {
+            crate::out!("{text}");
+        }
+        return Ok(0);
+    }
     if g.json {
         let mut v = definition_json(def);
         v["composers"] = json!(composers
@@ -44,6 +54,7 @@ pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<i32> {
             .map(|(n, kw)| json!([n, kw]))
             .collect::<Vec<_>>());
         v["post_process"] = json!(def.install.post_process);
+        v["about"] = def.extra.get("about").cloned().unwrap_or(json!(null));
         if a.songs {
             v["song_list"] = json!(def.songs.iter().map(|s| s.to_json()).collect::<Vec<_>>());
         }
@@ -69,6 +80,24 @@ pub fn run(g: &Global, a: &InfoArgs) -> anyhow::Result<i32> {
         def.sources_format
     );
     crate::outln!("url: {}", def.install.url.as_deref().unwrap_or("unknown"));
+    let about = about.unwrap_or_default();
+    crate::outln!(
+        "homepage: {}",
+        about.homepage.as_deref().unwrap_or("unknown")
+    );
+    crate::outln!(
+        "licence: {}{}",
+        about.license_label(),
+        about
+            .license_url
+            .as_deref()
+            .map(|u| format!(" <{u}>"))
+            .unwrap_or_default()
+    );
+    if let Some(n) = &about.license_note {
+        crate::outln!("  {n}");
+    }
+    crate::outln!("cite: asmd info {} --cite (BibTeX)", def.name);
     if !def.install.conversion.is_empty() {
         crate::outln!(
             "conversion: {}",

@@ -128,8 +128,12 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
             print_json(&plan.to_json());
         } else {
             crate::out!("{}", plan.render());
+            print_licences(&opts.selected()?);
         }
         return Ok(if plan.problems().is_empty() { 0 } else { 1 });
+    }
+    if !g.json {
+        print_licences(&opts.selected()?);
     }
     let report = install::install(&opts)?;
     if g.json {
@@ -149,6 +153,30 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(if report.ok() { 0 } else { 1 })
+}
+
+/// The licence of each dataset about to be installed, before anything is downloaded.
+fn print_licences(defs: &[&Definition]) {
+    let mut non_commercial = false;
+    for d in defs {
+        let about = d.about().ok().flatten().unwrap_or_default();
+        non_commercial |= about.commercial_use != Some(true);
+        crate::outln!(
+            "{:<18} licence: {} - {}",
+            d.name,
+            about.license_label(),
+            about
+                .homepage
+                .as_deref()
+                .unwrap_or("no homepage in its definition")
+        );
+    }
+    if non_commercial {
+        crate::outln!(
+            "Some of these datasets are not licensed for commercial use (or state no licence): \
+             check their terms before using them. asmd info NAME --cite prints what to cite."
+        );
+    }
 }
 
 fn status_of(

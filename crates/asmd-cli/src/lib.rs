@@ -74,6 +74,14 @@ fn run_commands(args: Vec<OsString>) -> i32 {
         Command::Export(a) => export::run(&cli.global, a),
         Command::Plot(a) => export::plot(&cli.global, a),
         Command::Cache(a) => cache::run(&cli.global, a),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "asmd", &mut out);
+            crate::out!("{}", String::from_utf8_lossy(&out));
+            Ok(0)
+        }
         Command::DebugPanic(a) => asmd::parallel::panic_for_tests(a.worker),
     };
     match result {

@@ -71,6 +71,7 @@ fn filter_options(opts: Option<&Bound<'_, PyDict>>) -> PyResult<FilterOptions> {
                 level: l,
             })
             .collect(),
+        installed: get(d, "installed", false)?,
     })
 }
 
@@ -334,6 +335,44 @@ impl PyDataset {
         }
         .py_err(py)?;
         Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
+    }
+
+    /// BibTeX of ASMD and the named datasets (default: those of the selection).
+    #[pyo3(signature = (names=vec![]))]
+    fn cite(&self, py: Python<'_>, names: Vec<String>) -> PyResult<String> {
+        let defs = self.inner.definitions_named(&names).py_err(py)?;
+        Ok(asmd::definition::about::cite(&defs))
+    }
+
+    /// `{name: about}` of the named datasets (default: those of the selection), with
+    /// `license_label` added.
+    #[pyo3(signature = (names=vec![]))]
+    fn licenses<'py>(&self, py: Python<'py>, names: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        let defs = self.inner.definitions_named(&names).py_err(py)?;
+        let mut out = serde_json::Map::new();
+        for d in defs {
+            let a = d.about().py_err(py)?.unwrap_or_default();
+            out.insert(
+                d.name.clone(),
+                serde_json::json!({
+                    "license": a.license, "license_label": a.license_label(),
+                    "license_url": a.license_url, "license_note": a.license_note,
+                    "commercial_use": a.commercial_use, "homepage": a.homepage,
+                    "sources": a.sources,
+                }),
+            );
+        }
+        crate::pyvalues::json(py, &serde_json::Value::Object(out))
+    }
+
+    /// Files of item `idx` that are not on disk (full paths).
+    fn missing_files(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<Vec<std::path::PathBuf>> {
+        self.inner.missing_files(idx.0).py_err(py)
+    }
+
+    /// Raise the error naming the fix when a file of item `idx` is missing.
+    fn require_files(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<()> {
+        self.inner.require_files(idx.0).py_err(py)
     }
 
     fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: ItemIndex) -> PyResult<usize> {

@@ -137,7 +137,7 @@ fn export_parquet<'py>(
 /// Write WebDataset shards under `out`; returns the report as a dict.
 #[guard]
 #[pyfunction]
-#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
+#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false, skip_missing=false))]
 #[allow(clippy::too_many_arguments)]
 fn export_shards<'py>(
     py: Python<'py>,
@@ -150,6 +150,7 @@ fn export_shards<'py>(
     float: bool,
     quality: &str,
     progress: bool,
+    skip_missing: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = export::ShardOptions {
         sample_rate: sr.map(|r| r.0),
@@ -158,6 +159,7 @@ fn export_shards<'py>(
         seed: seed.map(|s| s.0),
         float,
         progress,
+        skip_missing,
         ..Default::default()
     };
     if !score_type.is_empty() {

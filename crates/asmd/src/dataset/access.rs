@@ -25,17 +25,17 @@ pub struct ScoreMatOutput {
 
 impl Dataset {
     fn item_context(&self, idx: usize) -> String {
-        match self.song(idx) {
-            Ok((d, s)) => format!("item {idx} ({} / {})", d.name, s.title),
-            Err(_) => format!("item {idx}"),
-        }
+        self.item_label(idx)
     }
 
     /// The ground truths of item `idx`, one per track, shared with the process-wide
     /// cache ([`crate::ground_truth::cache`]); several files load in parallel.
     pub fn load_gts(&self, idx: usize) -> Result<Vec<Arc<GroundTruth>>> {
         let item = self.item(idx)?;
-        let load = |p: &String| cache::load(&self.full_path(p));
+        let load = |p: &String| {
+            cache::load(&self.full_path(p))
+                .map_err(|e| self.explain_missing(e).within(self.item_context(idx)))
+        };
         if item.ground_truth.len() > 1 && crate::parallel::enabled() {
             item.ground_truth.par_iter().map(load).collect()
         } else {

@@ -15,10 +15,13 @@ pub type Sources = (Vec<Vec<f32>>, Option<u32>);
 
 impl Dataset {
     fn audio_context(&self, idx: usize) -> String {
-        match self.song(idx) {
-            Ok((d, s)) => format!("item {idx} ({} / {})", d.name, s.title),
-            Err(_) => format!("item {idx}"),
-        }
+        self.item_label(idx)
+    }
+
+    /// A decoding error of item `idx`: a missing file explained with the install state
+    /// ([`Dataset::explain_missing`]), inside the item's context.
+    fn audio_error(&self, idx: usize, e: Error) -> Error {
+        self.explain_missing(e).within(self.audio_context(idx))
     }
 
     fn files(&self, rel: &[String]) -> Vec<PathBuf> {
@@ -38,19 +41,21 @@ impl Dataset {
         }
         let files = self.files(&item.mixed);
         let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
-        audio::mix(&refs, opts).map_err(|e| e.within(self.audio_context(idx)))
+        audio::mix(&refs, opts).map_err(|e| self.audio_error(idx, e))
     }
 
     /// The sources of item `idx`, each decoded to mono at one rate (see [`Dataset::get_mix`]).
     pub fn get_source(&self, idx: usize, opts: &DecodeOptions) -> Result<Sources> {
         let item = self.item(idx)?;
         if item.sources.is_empty() {
+            // no source asked (or none exists): say so only when the song is on disk, so
+            // that an uninstalled song is an error here as everywhere else
+            self.require_files(idx)?;
             return Ok((Vec::new(), None));
         }
         let files = self.files(&item.sources);
         let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
-        let (s, sr) =
-            audio::decode_many(&refs, opts).map_err(|e| e.within(self.audio_context(idx)))?;
+        let (s, sr) = audio::decode_many(&refs, opts).map_err(|e| self.audio_error(idx, e))?;
         Ok((s, Some(sr)))
     }
 
@@ -94,7 +99,7 @@ impl Dataset {
         }
         let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
         let (signals, sr) =
-            audio::decode_many(&refs, opts).map_err(|e| e.within(self.audio_context(idx)))?;
+            audio::decode_many(&refs, opts).map_err(|e| self.audio_error(idx, e))?;
         Ok((audio::mix_signals(&signals, total), sr))
     }
 
@@ -117,7 +122,7 @@ impl Dataset {
         let item = self.item(idx)?;
         item.mixed
             .iter()
-            .map(|p| audio::info(&self.full_path(p)).map_err(|e| e.within(self.audio_context(idx))))
+            .map(|p| audio::info(&self.full_path(p)).map_err(|e| self.audio_error(idx, e)))
             .collect()
     }
 }

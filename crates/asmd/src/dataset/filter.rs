@@ -92,6 +92,9 @@ pub struct FilterOptions {
     pub groups: Vec<String>,
     /// Annotation types a group of the song must provide.
     pub ground_truth: Vec<GtRequirement>,
+    /// Keep only songs whose files (those that go into `paths`: mixes, sources,
+    /// ground truths) are all on disk under the install directory.
+    pub installed: bool,
 }
 
 impl Default for FilterOptions {
@@ -108,6 +111,7 @@ impl Default for FilterOptions {
             datasets: Vec::new(),
             groups: Vec::new(),
             ground_truth: Vec::new(),
+            installed: false,
         }
     }
 }
@@ -189,7 +193,118 @@ fn instruments_match(mode: InstrumentMatch, wanted: &[String], song: &[String]) 
     }
 }
 
+/// Edit distance between two strings (by characters), for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// An error for a name `what` (`dataset`, `group`, `instrument`) that no loaded
+/// definition has, with the closest existing names (case-insensitive edit distance at
+/// most a third of the name and at least 2 for names of 4 characters or more, or a
+/// shared prefix), else the full list when it is short.
+fn unknown_name(what: &str, key: &str, name: &str, known: &[String]) -> Error {
+    let low = name.to_lowercase();
+    let mut scored: Vec<(usize, &String)> = known
+        .iter()
+        .map(|k| {
+            let kl = k.to_lowercase();
+            let d = edit_distance(&low, &kl);
+            let prefix = !low.is_empty() && (kl.starts_with(&low) || low.starts_with(&kl));
+            (if prefix { d.min(1) } else { d }, k)
+        })
+        .filter(|(d, _)| {
+            let n = low.chars().count();
+            *d <= if n >= 4 { (n / 3).max(2) } else { 1 }
+        })
+        .collect();
+    scored.sort();
+    let close: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, k)| format!("`{k}`"))
+        .collect();
+    let hint = if !close.is_empty() {
+        format!("did you mean {}?", close.join(" or "))
+    } else if known.len() <= 12 {
+        format!(
+            "the loaded definitions have {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!(
+            "none of the {} {what}s of the loaded definitions is close (asmd list shows them)",
+            known.len()
+        )
+    };
+    Error::argument(format!(
+        "unknown {what} `{name}` in `{key}`: no loaded definition has it; {hint}"
+    ))
+}
+
 impl FilterOptions {
+    /// Every dataset, group and instrument name given must exist somewhere in the loaded
+    /// definitions (a group that only some definitions have is fine); dataset names
+    /// compare case-insensitively, groups and instruments exactly, as the filter does.
+    fn validate_names(&self, c: &Collection) -> Result<()> {
+        let defs = c.definitions();
+        if !self.datasets.is_empty() {
+            let known: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
+            for n in &self.datasets {
+                if !known.iter().any(|k| k.to_lowercase() == n.to_lowercase()) {
+                    return Err(unknown_name("dataset", "datasets", n, &known));
+                }
+            }
+        }
+        let collect = |f: &dyn Fn(&Definition) -> Vec<&String>| -> Vec<String> {
+            let mut v: Vec<String> = defs.iter().flat_map(f).cloned().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        if !self.groups.is_empty() {
+            let known = collect(&|d| {
+                d.groups
+                    .iter()
+                    .chain(d.songs.iter().flat_map(|s| &s.groups))
+                    .collect()
+            });
+            if let Some(g) = self.groups.iter().find(|g| !known.contains(g)) {
+                return Err(unknown_name("group", "groups", g, &known));
+            }
+        }
+        if !self.instruments.is_empty() {
+            let known = collect(&|d| {
+                d.instruments
+                    .iter()
+                    .chain(d.songs.iter().flat_map(|s| &s.instruments))
+                    .collect()
+            });
+            if let Some(i) = self.instruments.iter().find(|i| !known.contains(i)) {
+                return Err(unknown_name("instrument", "instruments", i, &known));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<()> {
         for r in &self.ground_truth {
             if !GT_TYPES.contains(&r.gt_type.as_str()) {
@@ -279,6 +394,7 @@ impl Dataset {
     /// ```
     pub fn filter(&mut self, opts: &FilterOptions) -> Result<&mut Self> {
         opts.validate()?;
+        opts.validate_names(&self.collection)?;
         let mut dataset_included = self.dataset_included.clone();
         let mut song_included = self.song_included.clone();
         for (di, def) in self.collection.definitions.iter().enumerate() {
@@ -293,12 +409,60 @@ impl Dataset {
                 }
             }
         }
-        self.apply(
-            dataset_included,
-            song_included,
-            &OutputOptions::from_filter(opts),
-        )?;
+        let out = OutputOptions::from_filter(opts);
+        if opts.installed {
+            for (di, def) in self.collection.definitions.iter().enumerate() {
+                for (si, included) in song_included[di].iter_mut().enumerate() {
+                    if *included && !self.song_on_disk(&out, def, &def.songs[si]) {
+                        *included = false;
+                    }
+                }
+            }
+        }
+        self.apply(dataset_included, song_included, &out)?;
         Ok(self)
+    }
+
+    /// The loaded definitions named `names` (case-insensitive), in the order given; an
+    /// empty list means the datasets of the current selection. An unknown name is an
+    /// error with the closest existing ones, as in [`Dataset::filter`].
+    ///
+    /// ```
+    /// let d = asmd::Dataset::official().unwrap();
+    /// assert_eq!(d.definitions_named(&["smd".into()]).unwrap()[0].name, "SMD");
+    /// assert!(d.definitions_named(&["Maestr".into()]).unwrap_err().to_string().contains("`Maestro`"));
+    /// ```
+    pub fn definitions_named(&self, names: &[String]) -> Result<Vec<&Definition>> {
+        let defs = self.collection.definitions();
+        if names.is_empty() {
+            return Ok(defs
+                .iter()
+                .filter(|d| self.chunks().contains_key(&d.name))
+                .collect());
+        }
+        let known: Vec<String> = defs.iter().map(|d| d.name.clone()).collect();
+        names
+            .iter()
+            .map(|n| {
+                defs.iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(n))
+                    .ok_or_else(|| unknown_name("dataset", "datasets", n, &known))
+            })
+            .collect()
+    }
+
+    /// True when every file `out` would put in `paths` for `song` is on disk.
+    fn song_on_disk(&self, out: &OutputOptions, def: &Definition, song: &Song) -> bool {
+        match out.item_paths(def, song) {
+            Ok(p) => p
+                .mixed
+                .iter()
+                .chain(&p.sources)
+                .chain(&p.ground_truth)
+                .filter(|f| f.as_str() != "unknown")
+                .all(|f| self.full_path(f).is_file()),
+            Err(_) => false,
+        }
     }
 
     /// Like [`Dataset::filter`] on a copy; `self` is left untouched.

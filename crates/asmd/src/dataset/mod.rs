@@ -460,6 +460,56 @@ impl Dataset {
         self.metadataset.install_dir.join(relative)
     }
 
+    /// `err` explained with the install state of the dataset that holds the missing file
+    /// ([`crate::install::state::explain_missing`]): `"Bach10 is not installed: run asmd
+    /// install Bach10"` and the like. Every access by item goes through it.
+    pub fn explain_missing(&self, err: Error) -> Error {
+        crate::install::state::explain_missing(err, self.install_dir(), self.definitions())
+    }
+
+    /// The files of item `idx` (mixes, sources, ground truths in `paths`; `"unknown"`
+    /// entries aside) that are not on disk, as full paths.
+    pub fn missing_files(&self, idx: usize) -> Result<Vec<PathBuf>> {
+        let item = self.item(idx)?;
+        Ok(item
+            .mixed
+            .iter()
+            .chain(&item.sources)
+            .chain(&item.ground_truth)
+            .filter(|p| p.as_str() != "unknown")
+            .map(|p| self.full_path(p))
+            .filter(|p| !p.is_file())
+            .collect())
+    }
+
+    /// `Ok` when every file of item `idx` is on disk; else the first missing one as a
+    /// [`crate::ErrorKind::NotFound`] error naming the item and the command that fixes
+    /// it (see [`Dataset::explain_missing`]).
+    ///
+    /// ```
+    /// let mut d = asmd::Dataset::official().unwrap();
+    /// d.set_install_dir(tempfile::tempdir().unwrap().path());
+    /// let e = d.require_files(0).unwrap_err();
+    /// assert!(e.to_string().ends_with("Bach10 is not installed: run asmd install Bach10"), "{e}");
+    /// ```
+    pub fn require_files(&self, idx: usize) -> Result<()> {
+        match self.missing_files(idx)?.into_iter().next() {
+            None => Ok(()),
+            Some(f) => {
+                let e = Error::io(&f, std::io::Error::from(std::io::ErrorKind::NotFound));
+                Err(self.explain_missing(e).within(self.item_label(idx)))
+            }
+        }
+    }
+
+    /// `item IDX (DATASET / TITLE)`, the context every per-item error carries.
+    pub(crate) fn item_label(&self, idx: usize) -> String {
+        match self.song(idx) {
+            Ok((d, s)) => format!("item {idx} ({} / {})", d.name, s.title),
+            Err(_) => format!("item {idx}"),
+        }
+    }
+
     pub(crate) fn index_error(&self, idx: usize) -> Error {
         Error::new(
             crate::ErrorKind::Index,

@@ -35,6 +35,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
+pub mod about;
 mod songs;
 
 /// Annotation types a definition may declare in `ground_truth`.
@@ -122,6 +123,7 @@ impl Definition {
         // the fast way (songs read straight into their fields); whatever it does not
         // take, the validating parser reads and names the problem of
         if let Some(d) = songs::read(text, origin) {
+            d.about()?;
             return Ok(d);
         }
         let value: Value = serde_json::from_str(text).map_err(|e| {
@@ -131,7 +133,9 @@ impl Definition {
                 format!("invalid JSON: {}", strip_position(&e.to_string())),
             )
         })?;
-        parse_definition(value, origin)
+        let d = parse_definition(value, origin)?;
+        d.about()?;
+        Ok(d)
     }
 
     /// Read and validate a definition file.

@@ -13,10 +13,12 @@
 //! byte-identical shards. A shard counts as written when its index `shard-<k>.json`
 //! exists (written after the tar is renamed into place); a rerun after an interruption
 //! keeps those shards and continues after the last one, and refuses a folder that holds
-//! shards of a different export. `manifest.json` is written last. Songs whose recording
-//! or ground truth is not on disk are skipped with their reason (listed in the
-//! manifest); any other error stops the export (finished shards stay, so a rerun
-//! resumes).
+//! shards of a different export. `manifest.json` is written last. A song whose recording
+//! or ground truth is not on disk stops the export with the error naming the command
+//! that installs it (the policy of every front, docs/missing-files.md); with
+//! [`ShardOptions::skip_missing`] such songs are skipped with their reason instead
+//! (listed in the report and the manifest). Any error stops the export with the
+//! finished shards kept, so a rerun resumes.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,9 @@ pub struct ShardOptions {
     pub float: bool,
     /// Progress bar on stderr.
     pub progress: bool,
+    /// Skip songs whose files are not on disk (listed in [`ShardReport::skipped`])
+    /// instead of failing on the first one.
+    pub skip_missing: bool,
 }
 
 impl Default for ShardOptions {
@@ -66,6 +71,7 @@ impl Default for ShardOptions {
             ],
             float: false,
             progress: false,
+            skip_missing: false,
         }
     }
 }
@@ -379,13 +385,21 @@ pub fn write_shards(d: &Dataset, out: &Path, opts: &ShardOptions) -> Result<Shar
                     w.add(&s)?;
                     report.samples += 1;
                 }
-                Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(e) if e.kind() == ErrorKind::NotFound && opts.skip_missing => {
                     let reason = e.to_string();
                     w.skipped.push((keys[here].clone(), reason.clone()));
                     report.skipped.push((keys[here].clone(), reason));
                 }
                 Err(e) => {
                     let _ = std::fs::remove_file(w.partial());
+                    if e.kind() == ErrorKind::NotFound {
+                        let m = format!(
+                            "{} (--skip-missing / skip_missing=True skips such songs; \
+                             --installed / filter(installed=True) selects only those on disk)",
+                            e.message()
+                        );
+                        return Err(e.with_message(m));
+                    }
                     return Err(e.within(format!("sample {}", keys[here])));
                 }
             }

@@ -315,6 +315,99 @@ impl DatasetState {
     }
 }
 
+/// What a new user should run when a file under `install_dir` is missing, worked out
+/// from the install state of the dataset folder that holds it (its first path component
+/// under `install_dir`, named like the dataset):
+///
+/// - nothing there: `"Bach10 is not installed: run asmd install Bach10"`;
+/// - a folder without the completion marker (an interrupted install, or one made by
+///   another tool): `"Bach10 is only partly installed: run asmd install Bach10 to finish
+///   it, or asmd verify --dataset Bach10 to see what is missing"`;
+/// - an installed dataset (marker present) that lost the file: `"Bach10 is installed but
+///   this file is missing: run asmd verify --dataset Bach10"`;
+/// - `file` is the install directory itself and it does not exist: `"no dataset is
+///   installed in DIR: run asmd install --dry-run to see the official datasets, then
+///   asmd install NAME"`.
+///
+/// `None` when `file` is not under `install_dir`. When the folder is not named like a
+/// dataset of `defs` that has an install recipe, the hint says only what is missing.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let defs = asmd::definition::official().unwrap();
+/// let f = dir.path().join("Bach10/Bach10_v1.1/01/01.wav");
+/// let hint = asmd::install::state::missing_hint(dir.path(), &defs, &f).unwrap();
+/// assert_eq!(hint, "Bach10 is not installed: run asmd install Bach10");
+/// ```
+pub fn missing_hint(install_dir: &Path, defs: &[Definition], file: &Path) -> Option<String> {
+    let install_dir = absolute(install_dir);
+    let file = absolute(file);
+    let rel = file.strip_prefix(&install_dir).ok()?;
+    let Some(first) = rel.components().next() else {
+        if install_dir.exists() {
+            return None;
+        }
+        return Some(format!(
+            "no dataset is installed in {}: run asmd install --dry-run to see the official \
+             datasets, then asmd install NAME",
+            install_dir.display()
+        ));
+    };
+    let name = first.as_os_str().to_string_lossy().into_owned();
+    let dir = install_dir.join(&name);
+    let installable = defs
+        .iter()
+        .any(|d| d.name == name && (d.install.url.is_some() || !d.install.extra.is_empty()));
+    Some(if read_marker(&dir).is_some() {
+        format!("{name} is installed but this file is missing: run asmd verify --dataset {name}")
+    } else if dir.exists() {
+        if installable {
+            format!(
+                "{name} is only partly installed: run asmd install {name} to finish it, or \
+                 asmd verify --dataset {name} to see what is missing"
+            )
+        } else {
+            format!(
+                "{name} is only partly installed (no install recipe for it in the loaded \
+                 definitions; {} has no such file)",
+                dir.display()
+            )
+        }
+    } else if installable {
+        format!("{name} is not installed: run asmd install {name}")
+    } else {
+        format!("{name} is not installed ({} does not exist)", dir.display())
+    })
+}
+
+/// `err` with its problem replaced by [`missing_hint`] when it is a missing file under
+/// `install_dir` (kind [`crate::ErrorKind::NotFound`]); any other error unchanged. The
+/// one place every front (Python, CLI, exports, plots) turns "no such file" into the
+/// command that fixes it.
+///
+/// ```
+/// use asmd::error::IoContext;
+/// let dir = tempfile::tempdir().unwrap();
+/// let defs = asmd::definition::official().unwrap();
+/// let f = dir.path().join("SMD/x.mp3");
+/// let e = std::fs::read(&f).with_path(&f).unwrap_err();
+/// let e = asmd::install::state::explain_missing(e, dir.path(), &defs);
+/// assert_eq!(e.kind(), asmd::ErrorKind::NotFound);
+/// assert!(e.to_string().ends_with("SMD is not installed: run asmd install SMD"));
+/// ```
+pub fn explain_missing(err: Error, install_dir: &Path, defs: &[Definition]) -> Error {
+    if err.kind() != crate::ErrorKind::NotFound {
+        return err;
+    }
+    let Some(file) = err.file().map(Path::to_path_buf) else {
+        return err;
+    };
+    match missing_hint(install_dir, defs, &file) {
+        Some(h) => err.with_message(h),
+        None => err,
+    }
+}
+
 /// One line of `asmd status`.
 #[derive(Debug, Clone)]
 pub struct DatasetStatus {
@@ -644,6 +737,36 @@ mod tests {
         // older markers without the optional fields still read
         let m = Marker::parse(r#"{"name": "d"}"#, Path::new("m.json")).unwrap();
         assert_eq!(m.name, "d");
+    }
+
+    #[test]
+    fn missing_hint_follows_the_install_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let inst = dir.path().join("datasets");
+        let defs = crate::definition::official().unwrap();
+        let f = inst.join("SMD/a.mp3");
+        let hint = || missing_hint(&inst, &defs, &f).unwrap();
+        assert_eq!(
+            missing_hint(&inst, &defs, &inst).unwrap(),
+            format!(
+                "no dataset is installed in {}: run asmd install --dry-run to see the official \
+                 datasets, then asmd install NAME",
+                inst.display()
+            )
+        );
+        assert_eq!(hint(), "SMD is not installed: run asmd install SMD");
+        std::fs::create_dir_all(inst.join("SMD")).unwrap();
+        assert!(hint().starts_with("SMD is only partly installed: run asmd install SMD"));
+        write_marker(&inst.join("SMD"), &Marker::new("SMD")).unwrap();
+        assert_eq!(
+            hint(),
+            "SMD is installed but this file is missing: run asmd verify --dataset SMD"
+        );
+        // outside the install directory: no hint; a folder no definition installs
+        assert!(missing_hint(&inst, &defs, Path::new("/elsewhere/x")).is_none());
+        assert!(missing_hint(&inst, &defs, &inst.join("mine/x.wav"))
+            .unwrap()
+            .starts_with("mine is not installed ("));
     }
 
     #[test]
