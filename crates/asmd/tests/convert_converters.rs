@@ -95,6 +95,16 @@ fn phenicx_bad_lines_and_blank_lines() {
     assert!(e.message().contains("`H4` is not a note name"), "{e}");
     let e = run_on("from_phenicx_txt", "q.txt", b"0.1;0.2;C4\n", Value::Null);
     assert!(e.message().contains("onset,offset,notename"), "{e}");
+    // an octave whose pitch overflows 64 bits (found by the fuzz target `phenicx`:
+    // `attempt to multiply with overflow`, see fuzz/regressions/phenicx/)
+    let e = run_on(
+        "from_phenicx_txt",
+        "r.txt",
+        b"0.1,0.2,C4\n2.4,2.9,C1000000000000000000\n",
+        Value::Null,
+    );
+    assert_eq!(e.location(), Some("line 2"));
+    assert!(e.message().contains("is not a note name"), "{e}");
     // blank lines (the reference crashed on them) are skipped
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.txt"), "\n0.5,1.0,A4\r\n\n0.0,0.5,Eb4\n").unwrap();

@@ -155,3 +155,94 @@ fn truncated_and_corrupt_elements() {
     let e = MatFile::parse(&bad, "corrupt.mat").unwrap_err();
     assert!(e.to_string().contains("corrupt.mat"), "{e}");
 }
+
+/// A v5 file holding one array: flags (class, complex), dimensions, name, then the data
+/// elements given as (MATLAB data type, bytes).
+fn one_array(class: u32, complex: bool, dims: &[i32], parts: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut v = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: test".to_vec();
+    v.resize(116, b' ');
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&0x0100u16.to_le_bytes());
+    v.extend_from_slice(b"IM");
+    let push = |m: &mut Vec<u8>, ty: u32, data: &[u8]| {
+        m.extend_from_slice(&ty.to_le_bytes());
+        m.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        m.extend_from_slice(data);
+        m.resize(m.len() + (8 - data.len() % 8) % 8, 0);
+    };
+    let mut m = Vec::new();
+    let flags = class | if complex { 0x0800 } else { 0 };
+    push(&mut m, 6, &[flags.to_le_bytes(), [0; 4]].concat()); // miUINT32
+    let dims: Vec<u8> = dims.iter().flat_map(|d| d.to_le_bytes()).collect();
+    push(&mut m, 5, &dims); // miINT32
+    push(&mut m, 1, b"x"); // miINT8
+    for (ty, data) in parts {
+        push(&mut m, *ty, data);
+    }
+    v.extend_from_slice(&14u32.to_le_bytes()); // miMATRIX
+    v.extend_from_slice(&(m.len() as u32).to_le_bytes());
+    v.extend(m);
+    v
+}
+
+/// Found by the fuzz target `mat` (fuzz/regressions/mat/): dimensions that the stored
+/// data does not back are refused by the reader, so nothing downstream (`CharArray::rows`,
+/// the Bach10 converters) allocates or loops by them.
+#[test]
+fn dimensions_must_match_the_stored_data() {
+    const CHAR: u32 = 4;
+    const DOUBLE: u32 = 6;
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let doubles = |x: &[f64]| -> Vec<u8> { x.iter().flat_map(|v| v.to_le_bytes()).collect() };
+
+    // what agrees reads as before, empty arrays included
+    let ok = MatFile::parse(
+        &one_array(CHAR, false, &[1, 2], &[(4, utf16("ab"))]),
+        "t.mat",
+    );
+    let MatValue::Char(c) = ok.unwrap().require("x").unwrap().clone() else {
+        panic!()
+    };
+    assert_eq!(c.rows(), vec!["ab".to_string()]);
+    let ok = MatFile::parse(
+        &one_array(CHAR, false, &[1, 2], &[(16, b"ab".to_vec())]),
+        "t.mat",
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    let empty = MatFile::parse(&one_array(DOUBLE, false, &[5, 0], &[(9, vec![])]), "t.mat");
+    assert_eq!(empty.unwrap().numeric("x").unwrap().rows(), 5);
+
+    // two characters claiming 10^9 rows (once an 800 MB allocation in `rows`)
+    let f = one_array(CHAR, false, &[1_000_000_000, 1], &[(4, utf16("ab"))]);
+    let e = MatFile::parse(&f, "chars.mat").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format);
+    let msg = e.to_string();
+    assert!(msg.starts_with("chars.mat: "), "{msg}");
+    assert!(
+        msg.contains("`x` has dimensions [1000000000, 1] (1000000000 characters) but stores 2"),
+        "{msg}"
+    );
+
+    // an imaginary part shorter than the real one
+    let f = one_array(
+        DOUBLE,
+        true,
+        &[1, 2],
+        &[(9, doubles(&[1.0, 2.0])), (9, doubles(&[3.0]))],
+    );
+    let e = MatFile::parse(&f, "cplx.mat").unwrap_err();
+    assert!(
+        e.to_string().contains("(2 imaginary values) but stores 1"),
+        "{e}"
+    );
+
+    // an empty array with 10^9 rows: no data to back them
+    for class in [CHAR, DOUBLE] {
+        let f = one_array(class, false, &[1_000_000_000, 0], &[(9, vec![])]);
+        let e = MatFile::parse(&f, "empty.mat").unwrap_err();
+        assert!(
+            e.to_string().contains("an empty array with dimensions"),
+            "{e}"
+        );
+    }
+}

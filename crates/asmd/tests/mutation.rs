@@ -11,8 +11,8 @@
 //! before running it; when the child dies, the parent rebuilds that mutant from the seed.
 //!
 //! Before the mutants, the child runs the seeds as they are and every input that once
-//! crashed the target (`tests/fixtures/regressions/<target>/`, fixed;
-//! `fuzz/regressions/<target>/`, waiting for a fix from other work).
+//! crashed the target (`tests/fixtures/regressions/<target>/` and the fuzz campaigns'
+//! findings in `fuzz/regressions/<target>/`).
 //!
 //! `ASMD_MUTANTS` (default 2000 per target) and `ASMD_MUTATION_SEED` (default
 //! 0x5eed_a5d0) change the run; the mutants are a pure function of the seed files, the
@@ -62,8 +62,8 @@ fn seeds_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
-/// Inputs that once crashed `target`: fixed ones (regression fixtures of this suite) and
-/// ones kept in `fuzz/regressions/` until the work that fixes them lands.
+/// Inputs that once crashed `target`: regression fixtures of this suite and the fuzz
+/// campaigns' findings (`fuzz/regressions/`).
 fn regression_dirs(target: &str) -> [PathBuf; 2] {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     [

@@ -423,6 +423,28 @@ impl Reader<'_> {
         Ok((ty, &self.bytes[data_at..data_end], next))
     }
 
+    /// Every array must store as many elements as its dimensions say (`count`, their
+    /// product): the dimensions come from the file, and nothing may be sized or walked
+    /// by them alone (a 2-character array claiming 10^9 rows once made
+    /// [`CharArray::rows`] allocate 800 MB).
+    fn check_count(
+        &self,
+        at: usize,
+        name: &str,
+        dims: &[usize],
+        count: usize,
+        what: &str,
+        stored: usize,
+    ) -> Result<()> {
+        if stored == count {
+            return Ok(());
+        }
+        Err(self.err(
+            at,
+            format!("`{name}` has dimensions {dims:?} ({count} {what}) but stores {stored}"),
+        ))
+    }
+
     fn numbers(&self, ty: u32, data: &[u8], at: usize) -> Result<Vec<f64>> {
         macro_rules! conv {
             ($t:ty, $n:expr) => {
@@ -497,6 +519,18 @@ impl Reader<'_> {
             .iter()
             .try_fold(1usize, |a, &d| a.checked_mul(d))
             .ok_or_else(|| self.err(at, "absurd dimensions"))?;
+        // The dimensions of an empty array are backed by no data: believe them only as
+        // far as the bytes that hold them (a 0 x 10^9 array would make 10^9 empty rows).
+        if count == 0 && dims.iter().any(|&d| d > self.bytes.len()) {
+            return Err(self.err(
+                at,
+                format!(
+                    "an empty array with dimensions {dims:?}: more rows or columns than \
+                     the {} bytes that hold it",
+                    self.bytes.len()
+                ),
+            ));
+        }
         let (ty, name_raw, mut next) = self.element(next, end, "array name")?;
         if ty != MI_INT8 && ty != MI_UINT8 {
             return Err(self.err(at, format!("array name stored as data type {ty}")));
@@ -538,31 +572,32 @@ impl Reader<'_> {
             4 => {
                 let (ty, data, _) = self.element(next, end, "characters")?;
                 let codes = self.numbers(ty, data, next)?;
-                let chars = if ty == MI_UTF8 {
+                let chars: Vec<char> = if ty == MI_UTF8 {
                     String::from_utf8_lossy(data).chars().collect()
                 } else {
                     codes
-                        .into_iter()
-                        .map(|c| char::from_u32(c as u32).unwrap_or('\u{fffd}'))
+                        .iter()
+                        .map(|&c| char::from_u32(c as u32).unwrap_or('\u{fffd}'))
                         .collect()
                 };
+                // MATLAB counts UTF-16 code units
+                let stored = if ty == MI_UTF8 {
+                    chars.iter().map(|c| c.len_utf16()).sum()
+                } else {
+                    codes.len()
+                };
+                self.check_count(next, &name, &dims, count, "characters", stored)?;
                 MatValue::Char(CharArray { dims, chars })
             }
             6..=15 => {
                 let (ty, data, after) = self.element(next, end, "real part")?;
                 let real = self.numbers(ty, data, next)?;
-                if real.len() != count {
-                    return Err(self.err(
-                        next,
-                        format!(
-                            "`{name}` has dimensions {dims:?} ({count} values) but stores {}",
-                            real.len()
-                        ),
-                    ));
-                }
+                self.check_count(next, &name, &dims, count, "values", real.len())?;
                 let imag = if complex {
                     let (ty, data, _) = self.element(after, end, "imaginary part")?;
-                    Some(self.numbers(ty, data, after)?)
+                    let imag = self.numbers(ty, data, after)?;
+                    self.check_count(after, &name, &dims, count, "imaginary values", imag.len())?;
+                    Some(imag)
                 } else {
                     None
                 };

@@ -13,7 +13,8 @@ use crate::error::{Error, IoContext, Result};
 use crate::ground_truth::GroundTruth;
 
 /// pretty_midi's `note_name_to_number`: `(letter)(#, b or !)?(octave)`, octave may be
-/// signed; C4 = 60.
+/// signed; C4 = 60. `None` for anything else, and for an octave so large that the
+/// number does not fit in an `i64`.
 ///
 /// ```
 /// use asmd::convert::note_name_to_number;
@@ -21,6 +22,7 @@ use crate::ground_truth::GroundTruth;
 /// assert_eq!(note_name_to_number("A#3"), Some(58));
 /// assert_eq!(note_name_to_number("eb5"), Some(75));
 /// assert_eq!(note_name_to_number("H2"), None);
+/// assert_eq!(note_name_to_number("C1000000000000000000"), None);
 /// ```
 pub fn note_name_to_number(name: &str) -> Option<i64> {
     let mut chars = name.chars();
@@ -46,7 +48,11 @@ pub fn note_name_to_number(name: &str) -> Option<i64> {
         return None;
     }
     let octave: i64 = octave.strip_prefix('+').unwrap_or(octave).parse().ok()?;
-    Some(12 * (octave + 1) + base + offset)
+    // the octave is any integer the file holds: checked, never wrapped
+    octave
+        .checked_add(1)?
+        .checked_mul(12)?
+        .checked_add(base + offset)
 }
 
 /// Python's `float()` on a field: surrounding whitespace allowed, `inf`/`nan` accepted.
