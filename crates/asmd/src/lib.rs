@@ -31,6 +31,7 @@ pub mod human;
 #[cfg(feature = "install")]
 pub mod install;
 pub mod limits;
+pub mod marker;
 pub mod metadataset;
 pub mod midi;
 pub mod misalign;

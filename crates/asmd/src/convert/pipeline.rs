@@ -497,12 +497,8 @@ pub fn convert(
         if !dir.is_dir() {
             summary.datasets_skipped.push(DatasetSkip {
                 dataset: def.name.clone(),
-                reason: crate::install::state::missing_hint(
-                    &options.install_dir,
-                    definitions,
-                    &dir,
-                )
-                .unwrap_or_else(|| format!("not installed ({} does not exist)", dir.display())),
+                reason: crate::marker::missing_hint(&options.install_dir, definitions, &dir)
+                    .unwrap_or_else(|| format!("not installed ({} does not exist)", dir.display())),
             });
             continue;
         }

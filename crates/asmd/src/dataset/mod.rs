@@ -464,7 +464,7 @@ impl Dataset {
     /// ([`crate::install::state::explain_missing`]): `"Bach10 is not installed: run asmd
     /// install Bach10"` and the like. Every access by item goes through it.
     pub fn explain_missing(&self, err: Error) -> Error {
-        crate::install::state::explain_missing(err, self.install_dir(), self.definitions())
+        crate::marker::explain_missing(err, self.install_dir(), self.definitions())
     }
 
     /// The files of item `idx` (mixes, sources, ground truths in `paths`; `"unknown"`
