@@ -266,3 +266,25 @@ def dataset(tree):
     from asmd import asmd
 
     return asmd.Dataset([tree["definitions"]], metadataset_path=tree["metadataset"])
+
+
+@pytest.fixture()
+def server(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving ``tmp_path / "www"``: yields that folder
+    and the base URL."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

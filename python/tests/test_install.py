@@ -2,37 +2,17 @@
 `install`/`plan`/`status`/`verify`, `python -m asmd.install`, `python -m asmd.asap`.
 (The installer itself is tested in depth in crates/asmd/tests/install_*.rs.)"""
 
-import functools
-import http.server
 import io
 import json
 import os
 import subprocess
 import sys
-import threading
 import zipfile
 
 import pytest
 
 from asmd import asmd, install
 from asmd.errors import AsmdError
-
-
-@pytest.fixture()
-def server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
 
 
 def make_collection(tmp_path, base_url):

@@ -2,34 +2,13 @@
 outside the install folder, unpack a zip bomb, leave an escaping link unreported; and a
 relative work folder with shell lines. (In depth: crates/asmd/tests/install_hardening.rs.)"""
 
-import functools
-import http.server
 import json
 import os
-import threading
 import zipfile
 
-import pytest
 
 from asmd import conversion_tool, install
 from asmd.convert_from_file import convert
-
-
-@pytest.fixture()
-def server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
 
 
 def definition(name, songs, install_section):

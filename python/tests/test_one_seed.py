@@ -2,16 +2,12 @@
 ``asmd convert`` and by ``asmd install --ground-truth convert`` (a real install from a
 server on 127.0.0.1) gets byte-identical ground truth, ``misaligned`` notes included."""
 
-import functools
 import gzip
-import http.server
 import json
 import shutil
-import threading
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from asmd import _asmd, cli, conversion_tool, install
 
@@ -24,22 +20,6 @@ FIX = (
     / "convert"
     / "Bach10"
 )
-
-
-@pytest.fixture()
-def server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield root, httpd.server_address[1]
-    httpd.shutdown()
 
 
 def write_meta(path, install_dir):
@@ -74,7 +54,8 @@ def converted(install_dir):
 
 
 def test_three_routes_convert_to_the_same_bytes(tmp_path, server, monkeypatch):
-    www, port = server
+    www, url = server
+    port = url.rsplit(":", 1)[1]
     defs = definitions(tmp_path, port)
     monkeypatch.delenv("ASMD_MIRROR", raising=False)
 
