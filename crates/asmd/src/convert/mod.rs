@@ -60,7 +60,8 @@ pub use merge::{merge_into, merge_outputs, track_index};
 pub use midi::MidiParams;
 pub use phenicx::note_name_to_number;
 pub use pipeline::{
-    check_definition, convert, file_seed, track_of, ConvertOptions, MisalignHook, SongContext,
+    check_definition, convert, file_seed, track_of, ConvertOptions, GtFile, MisalignHook,
+    SongContext,
 };
 pub use registry::{ConverterFn, ConverterOutput, ConverterSpec, Input, ParamsCheck, Registry};
 pub use summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};

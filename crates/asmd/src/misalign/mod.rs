@@ -32,22 +32,29 @@
 //! # Ok::<(), asmd::Error>(())
 //! ```
 
+pub mod describe;
 pub mod evaluate;
+pub mod features;
 pub mod generate;
 pub mod hist;
+pub mod hmm;
 pub mod matching;
 pub mod pairs;
 pub mod stats;
+pub mod warp;
 
 pub use evaluate::{evaluate, Evaluation, MethodScore};
-pub use generate::{fix_offsets, missing_extra, Generator, SongDraw, MIN_DURATION};
+pub use features::{ks_2samp, quantiles, NotePair, Pooled, Relation};
+pub use generate::{fix_offsets, missing_extra, Generator, SongDraw, SongSeeds, MIN_DURATION};
 pub use hist::{auto_bin_edges, Histogram};
+pub use hmm::{GmmHmm, HmmModel};
 pub use matching::{match_notes, stretch, MatchNote, MatchOptions, Matching};
 pub use pairs::{midi_notes, pairs_from_dataset, pairs_from_dir, SongPair};
 pub use stats::{
     match_pairs, HistModel, Method, Model, Skipped, SongStats, Stats, TempoModel, TempoSong,
     MODEL_FORMAT, MODEL_VERSION,
 };
+pub use warp::{SongNote, WarpModel};
 
 /// The conversion hook with the shipped model and its default method (what `asmd
 /// convert` and `asmd install --convert` use), or with the model file at `path`.
