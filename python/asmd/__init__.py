@@ -6,7 +6,7 @@ format, and pick songs across them by attributes with set operations.
 >>> from asmd import asmd
 >>> d = asmd.Dataset()            # the official collection, embedded
 >>> len(d)
-1787
+1792
 >>> d.filter(datasets=['Bach10']) is d
 True
 >>> len(d)
@@ -18,9 +18,15 @@ operations, splits, score matrices), :mod:`asmd.utils` (frames, pitches, MIDI),
 """
 
 import os as _os
+import sys as _sys
 
 from . import _asmd
 from ._asmd import __version__
+
+# The installer runs definitions' legacy shell lines; a line calling `python -m asmd...`
+# must run with this interpreter (which has asmd), not the first `python` on PATH.
+if _sys.executable:
+    _os.environ["ASMD_PYTHON"] = _sys.executable
 
 # rayon's thread pool does not survive fork(): children (e.g. DataLoader workers) run
 # the engine sequentially.

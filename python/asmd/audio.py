@@ -49,10 +49,19 @@ def resample(x, orig_sr, target_sr, quality="hq"):
 
 def write_wav(path, channels, sr, float=False):
     """Write a WAV file from a list of channels (or a 1-D array): 16-bit PCM, or 32-bit
-    float with ``float=True``. Written atomically."""
+    float with ``float=True``. Written atomically.
+
+    A 2-D array is ``(channels, frames)``, channels first (soundfile's ``(frames,
+    channels)`` must be transposed); at most 256 channels, ``sr`` from 1 to 768000 Hz.
+    """
     arr = np.asarray(channels, dtype=np.float32)
     if arr.ndim == 1:
         arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(
+            "channels must be a 1-D signal or a (channels, frames) array, "
+            f"got an array of shape {arr.shape}"
+        )
     _asmd.write_wav(
         os.fspath(path), [np.ascontiguousarray(c) for c in arr], int(sr), bool(float)
     )

@@ -31,7 +31,9 @@ MIDI, computed by the Rust engine).
 """
 
 import functools
+import inspect
 import json
+import os
 
 import numpy as np
 
@@ -48,6 +50,7 @@ __all__ = [
     "from_bach10_f0",
     "from_musicnet_csv",
     "from_sonic_visualizer",
+    "change_ext",
 ]
 
 #: An empty ground truth; ``deepcopy`` it to start a converter's output.
@@ -63,6 +66,8 @@ def _json_default(x):
         return bool(x)
     if isinstance(x, np.ndarray):
         return x.tolist()
+    if isinstance(x, (range, tuple, set, frozenset)):
+        return list(x)
     raise TypeError(f"{type(x).__name__} is not a ground-truth value")
 
 
@@ -92,9 +97,12 @@ def convert(exts, no_dot=True, remove_player=False):
         def engine_call(path, params_json):
             return _to_json_list(func(path, **json.loads(params_json)))
 
-        _asmd.register_converter(
-            name, engine_call, exts, bool(no_dot), bool(remove_player)
-        )
+        # by name, and by "module.name" (the form ASMD 0.5.1's docs show for
+        # definitions' `install.conversion`)
+        for n in {name, f"{func.__module__}.{name}"}:
+            _asmd.register_converter(
+                n, engine_call, exts, bool(no_dot), bool(remove_player)
+            )
 
         @functools.wraps(func)
         def call(gt_path, *args, **kwargs):
@@ -109,18 +117,73 @@ def convert(exts, no_dot=True, remove_player=False):
     return decorator
 
 
+def change_ext(input_fn, new_ext, no_dot=False, remove_player=False):
+    """The input file a converter derives from a ground-truth path: ``input_fn`` loses
+    everything from the last ``-`` of its file name (with ``remove_player`` also from the
+    last ``_`` of what is left), then ``new_ext`` is appended, with a ``.`` in front
+    unless it has one or ``no_dot`` is set.
+
+    >>> change_ext('/d/tf/song_larrieu-0.json.gz', 'mid', remove_player=True)
+    '/d/tf/song.mid'
+    >>> change_ext('/d/01-Ach/01-Ach-2.json.gz', '-GTNotes.mat', no_dot=True)
+    '/d/01-Ach/01-Ach-GTNotes.mat'
+
+    (ASMD 0.5.1 cut at the last ``-`` of the whole path, dropping a character of a file
+    name without one; here that is an :class:`asmd.errors.AsmdArgumentError`.)
+    """
+    out = _asmd.change_ext(
+        os.fspath(input_fn), str(new_ext), bool(no_dot), bool(remove_player)
+    )
+    return os.fspath(out) if isinstance(input_fn, (str, os.PathLike)) else out
+
+
+_MIDI_PARAMS = [
+    ("alignment", "precise_alignment"),
+    ("pitches", True),
+    ("velocities", True),
+    ("merge", True),
+    ("beats", False),
+]
+
+#: Parameters of the built-in converters after the input path, with their defaults
+#: (ASMD 0.5.1's signatures).
+_BUILTIN_PARAMS = {
+    "from_midi": _MIDI_PARAMS,
+    "from_midi_remove_player": _MIDI_PARAMS,
+    "from_midi_asap": _MIDI_PARAMS,
+    "from_phenicx_txt": [],
+    "from_bach10_mat": [("sources", range(4))],
+    "from_bach10_f0": [("sources", range(4))],
+    "from_musicnet_csv": [("sr", 44100.0)],
+    "from_sonic_visualizer": [("alignment", "precise_alignment")],
+}
+
+
 def _builtin(name):
-    def call(gt_path, **kwargs):
+    params = _BUILTIN_PARAMS[name]
+    sig = inspect.Signature(
+        [inspect.Parameter("gt_path", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [
+            inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+            for k, v in params
+        ]
+    )
+
+    def call(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        gt_path = bound.arguments.pop("gt_path")
         return _asmd.run_converter(
-            name, str(gt_path), json.dumps(kwargs, default=_json_default)
+            name, str(gt_path), json.dumps(bound.arguments, default=_json_default)
         )
 
+    call.__signature__ = sig
     call.__name__ = name
     call.__qualname__ = name
     call.__doc__ = (
         f"The built-in ``{name}`` converter: call it with a ground-truth path "
-        "(its input is found from it); returns a list of ground-truth dicts, or "
-        "None when the input file is absent."
+        "(its input is found from it) and, positionally or by keyword, the "
+        "parameters of ASMD 0.5.1's signature; returns a list of ground-truth dicts, "
+        "or None when the input file is absent."
     )
     return call
 

@@ -20,6 +20,8 @@ import copy as _copy
 
 import numpy as np
 
+from . import _asmd
+
 __all__ = [
     "filter",
     "union",
@@ -32,6 +34,16 @@ __all__ = [
 ]
 
 _SCORE_TYPES = ("precise_alignment", "broad_alignment", "misaligned", "score")
+
+
+def _core(dataset, argument="dataset"):
+    """The engine dataset behind ``dataset``, or a ``TypeError`` naming ``argument``."""
+    core = getattr(dataset, "_core", None)
+    if not isinstance(core, _asmd._Dataset):
+        raise TypeError(
+            f"{argument} must be an asmd Dataset, got {type(dataset).__name__}"
+        )
+    return core
 
 
 def _score_types(score_type):
@@ -153,7 +165,9 @@ def filter(
 
     Returns the filtered dataset (``dataset`` itself unless ``copy``).
     """
-    ret = _copy.copy(dataset) if copy else dataset
+    _core(dataset)
+    dataset._push_flags()
+    ret = _copy.deepcopy(dataset) if copy else dataset
     ret._core.filter(
         _options(
             instruments,
@@ -169,21 +183,32 @@ def filter(
             composer_ignore_case,
         )
     )
-    return ret
+    return ret._with_core(ret._core)
+
+
+def _filter_kwargs(kwargs):
+    # ASMD 0.5.1 passed these on to `filter`, so `copy=` was accepted (and meaningless:
+    # the result is always a new dataset)
+    kwargs = dict(kwargs)
+    kwargs.pop("copy", None)
+    return _options(**kwargs)
 
 
 def _combine(op, datasets, kwargs):
     if len(datasets) == 0:
         raise ValueError("at least one dataset is needed")
+    for k, d in enumerate(datasets):
+        _core(d, f"{op}() argument {k + 1}")
     if len(datasets) == 1:
         return _copy.deepcopy(datasets[0])
-    opts = _options(**kwargs)
-    out = _copy.copy(datasets[0])
+    opts = _filter_kwargs(kwargs)
+    for d in datasets:
+        d._push_flags()
+    out = _copy.deepcopy(datasets[0])
     core = datasets[0]._core
     for other in datasets[1:]:
         core = getattr(core, op)(other._core, opts)
-    out._core = core
-    return out
+    return out._with_core(core)
 
 
 def union(*datasets, **kwargs):
@@ -199,39 +224,66 @@ def intersect(*datasets, **kwargs):
 
 def complement(dataset, **kwargs):
     """Songs not selected in ``dataset``, then filtered with ``kwargs``."""
-    out = _copy.copy(dataset)
-    out._core = dataset._core.complement(_options(**kwargs))
-    return out
+    opts = _filter_kwargs(kwargs)
+    _core(dataset)
+    dataset._push_flags()
+    out = _copy.deepcopy(dataset)
+    return out._with_core(dataset._core.complement(opts))
 
 
 def choice(dataset, p=[0.6, 0.2, 0.2], random_state=None, exact=False):
-    """Split the selection into ``len(p)`` non-overlapping datasets; each song goes to
-    split ``k`` with probability ``p[k] / sum(p)``.
+    """Split the items into ``len(p)`` non-overlapping datasets; each item goes to split
+    ``k`` with probability ``p[k] / sum(p)``. Returns a tuple of datasets.
 
-    ``random_state``: an int seed (deterministic), a ``numpy.random.RandomState`` /
-    ``Generator`` to draw the seed from, or ``None`` (seed drawn from numpy's global RNG,
-    so ``np.random.seed`` controls it). ``exact=True`` gives exactly proportional sizes.
+    The draws are ASMD 0.5.1's, so the same ``random_state`` gives the same split:
+    ``numpy.random.RandomState(random_state).choice(len(p), p=p, size=len(dataset))``
+    with ``p`` normalised in float32. ``random_state``: an int in ``[0, 2**32)``
+    (computed by the engine, identical to numpy), a ``numpy.random.RandomState`` or
+    ``Generator`` (its ``choice`` draws, advancing it), or ``None`` (numpy's global
+    ``RandomState``, so ``np.random.seed`` controls it). ``exact=True`` (an asmd
+    addition) gives exactly proportional sizes instead, from an int seed.
     """
-    if random_state is None:
-        seed = int(np.random.randint(0, 2**31 - 1))
+    _core(dataset)
+    core = dataset._sync()
+    n_splits = len(p)
+    if exact:
+        if random_state is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
+        elif isinstance(random_state, (int, np.integer)) and not isinstance(
+            random_state, bool
+        ):
+            seed = int(random_state)
+        else:
+            raise TypeError("exact=True needs an int random_state (or None)")
+        parts = core.choice([float(x) for x in p], seed, True)
     elif isinstance(random_state, (int, np.integer)) and not isinstance(
         random_state, bool
     ):
-        seed = int(random_state)
-    elif hasattr(random_state, "integers"):
-        seed = int(random_state.integers(0, 2**63 - 1))
-    elif hasattr(random_state, "randint"):
-        seed = int(random_state.randint(0, 2**31 - 1))
+        parts = core.choice([float(x) for x in p], int(random_state), False)
     else:
-        raise TypeError(
-            f"random_state must be None, an int or a numpy RNG, got {random_state!r}"
-        )
-    parts = dataset._core.choice([float(x) for x in p], seed, bool(exact))
+        if random_state is None:
+            rs = np.random.mtrand._rand
+        elif isinstance(random_state, (np.random.RandomState, np.random.Generator)):
+            rs = random_state
+        else:
+            raise ValueError(
+                f"{random_state!r} cannot be used to seed a numpy.random.RandomState "
+                "instance"
+            )
+        w = np.asarray(p, dtype=np.float32)
+        if w.ndim != 1 or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            from .errors import AsmdArgumentError
+
+            raise AsmdArgumentError(
+                f"p must be finite non-negative weights, not all zero; got {list(p)!r}"
+            )
+        w /= w.sum()
+        splits = rs.choice(np.arange(n_splits), p=w, size=(len(dataset),))
+        parts = core.split([int(k) for k in splits], n_splits)
     out = []
-    for core in parts:
-        d = _copy.copy(dataset)
-        d._core = core
-        out.append(d)
+    for part in parts:
+        d = _copy.deepcopy(dataset)
+        out.append(d._with_core(part))
     return tuple(out)
 
 
@@ -259,8 +311,6 @@ def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
     bool arrays in the same row order (they exist where artificial misalignment was
     generated).
     """
-    from .asmd import _index
-
     if return_notes not in ("", None, "missing", "extra", "both"):
         raise ValueError(
             f"return_notes must be '', 'missing', 'extra' or 'both', got {return_notes!r}"
@@ -268,7 +318,7 @@ def get_score_mat(dataset, idx, score_type=["misaligned"], return_notes=""):
     missing = return_notes in ("missing", "both")
     extra = return_notes in ("extra", "both")
     out = dataset._core.get_score_mat(
-        _index(idx), _score_types(score_type), missing, extra
+        dataset._item(idx), _score_types(score_type), missing, extra
     )
     return out[0] if len(out) == 1 else out
 
@@ -282,8 +332,6 @@ def get_pedaling_mat(dataset, idx, frame_based=False, winlen=0.046, hop=0.01):
     per frame centred at ``k * hop + winlen / 2`` over the score duration, each pedal
     holding its last value.
     """
-    from .asmd import _index
-
     return dataset._core.get_pedaling_mat(
-        _index(idx), bool(frame_based), float(winlen), float(hop)
+        dataset._item(idx), bool(frame_based), float(winlen), float(hop)
     )

@@ -75,3 +75,7 @@ class AsmdArchiveError(AsmdError):
 
 class AsmdCancelledError(AsmdError):
     """The user declined or the operation was interrupted."""
+
+
+class AsmdInternalError(AsmdError, RuntimeError):
+    """A bug in asmd (a panic in the engine, caught): please report it."""

@@ -3,9 +3,10 @@
 Five tables share the key ``song`` (the song's index in the selection): ``songs``
 (title, composer, instruments, groups, paths, durations, ground-truth availability),
 ``notes`` (one row per note of each score type of each ground-truth file), ``pedals``,
-``beats`` and ``f0``. :func:`to_parquet` writes them partitioned by dataset
-(``OUT/<table>/dataset=<name>/part-0.parquet``, what ``asmd export parquet`` writes);
-pyarrow, polars, DuckDB, Spark, Ray Data and HF datasets read that layout.
+``beats`` and ``f0``; every table ends with a ``dataset`` column. :func:`to_parquet`
+writes one file per table and dataset (``OUT/<table>/<dataset>/part-0.parquet``, what
+``asmd export parquet`` writes), each holding the ``dataset`` column, so pyarrow,
+polars, DuckDB, Spark, Ray Data and HF datasets keep it with their plain calls.
 
 >>> from asmd import asmd, export
 >>> d = asmd.Dataset().filter(datasets=['Bach10'])
@@ -96,16 +97,23 @@ def _schemas():
 
 
 def schemas():
-    """The pyarrow schema of each table (without the ``dataset`` partition column), as
-    written to Parquet."""
-    return _schemas()
+    """The pyarrow schema of each table as written to Parquet and returned by
+    :func:`to_arrow` (the ``dataset`` column last)."""
+    dataset = _dataset_field()
+    return {name: schema.append(dataset) for name, schema in _schemas().items()}
+
+
+def _dataset_field():
+    import pyarrow as pa
+
+    return pa.field("dataset", pa.string(), nullable=False)
 
 
 def _core(dataset):
-    core = getattr(dataset, "_core", None)
-    if core is None:
+    sync = getattr(dataset, "_sync", None)
+    if sync is None:
         raise TypeError(f"expected an asmd.asmd.Dataset, got {type(dataset).__name__}")
-    return core
+    return sync()
 
 
 def _column(pa, value, field):
@@ -141,16 +149,13 @@ def to_arrow(dataset, audio_durations=True, require_gt=False):
             t = pa.Table.from_arrays(arrays, schema=schema)
             n = t.num_rows
             t = t.append_column(
-                pa.field("dataset", pa.string(), nullable=False),
-                pa.array([part["dataset"]] * n, pa.string()),
+                _dataset_field(), pa.array([part["dataset"]] * n, pa.string())
             )
             tables.append(t)
         if tables:
             out[name] = pa.concat_tables(tables)
         else:
-            out[name] = schema.append(
-                pa.field("dataset", pa.string(), nullable=False)
-            ).empty_table()
+            out[name] = schema.append(_dataset_field()).empty_table()
     return out
 
 
@@ -159,8 +164,9 @@ def to_parquet(dataset, out, overwrite=False, audio_durations=True, require_gt=F
     exist or be empty, unless ``overwrite``; it appears only once complete). Returns
     ``{"rows": {table: rows}, "files": [...]}``. Written by the Rust engine (pyarrow is
     not needed to write); read back e.g. with ``pyarrow.parquet.read_table(out +
-    "/notes")`` or DuckDB's ``read_parquet('out/notes/*/*.parquet',
-    hive_partitioning=true)``."""
+    "/notes")``, DuckDB's ``read_parquet('out/notes/*/*.parquet')`` or
+    ``datasets.load_dataset('parquet', data_dir=out + '/notes')``: each file holds
+    the ``dataset`` column."""
     text = _asmd.export_parquet(
         _core(dataset),
         os.fspath(out),

@@ -11,6 +11,7 @@
 60.0
 """
 
+import math
 import os
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "nframes",
     "frame2time",
     "time2frame",
+    "open_audio",
     "f0_to_midi_pitch",
     "midi_pitch_to_f0",
     "mat_stretch",
@@ -32,9 +34,27 @@ __all__ = [
 ]
 
 
+def _hop(hop_size):
+    """``hop_size`` as a float (an array stays an array), or a ``ValueError`` when it
+    cannot divide a duration."""
+    if np.ndim(hop_size) != 0:
+        hop = np.asarray(hop_size, dtype=float)
+        ok = bool(np.all(np.isfinite(hop) & (hop != 0)))
+    else:
+        try:
+            hop = float(hop_size)
+        except (TypeError, ValueError):
+            raise TypeError(f"hop_size must be a number, got {hop_size!r}") from None
+        ok = hop != 0 and math.isfinite(hop)
+    if not ok:
+        raise ValueError(f"hop_size must be a non-zero finite number, got {hop_size!r}")
+    return hop
+
+
 def nframes(dur, hop_size=3072, win_len=4096):
-    """Number of frames (a float): ``(dur - win_len) / hop_size + 1``; any unit."""
-    return (dur - win_len) / hop_size + 1
+    """Number of frames (a float): ``(dur - win_len) / hop_size + 1``; any unit.
+    ``hop_size`` 0 is a ``ValueError``."""
+    return (dur - win_len) / _hop(hop_size) + 1
 
 
 def frame2time(frame, hop_size=3072, win_len=4096):
@@ -44,8 +64,34 @@ def frame2time(frame, hop_size=3072, win_len=4096):
 
 def time2frame(time, hop_size=3072, win_len=4096):
     """Frame whose centre is nearest to ``time``: ``round((time - win_len / 2) / hop_size)``
-    (ties to even)."""
-    return _asmd.time2frame(float(time), float(hop_size), float(win_len))
+    (ties to even). An array of times gives an array of frames (floats, as numpy's
+    ``round`` gives, so ASMD 0.5.1's results).
+
+    >>> time2frame(np.array([0.023, 0.033, 0.5]), 0.01, 0.046)
+    array([ 0.,  1., 48.])
+    """
+    if isinstance(time, np.ndarray):
+        return np.round((time - win_len / 2) / _hop(hop_size))
+    return _asmd.time2frame(float(time), _hop(hop_size), float(win_len))
+
+
+def open_audio(audio_fn):
+    """``(samples, sample_rate)`` of an audio file: mono float32 (channels averaged) at
+    its own rate, as ASMD 0.5.1 (which used essentia) returned it. WAV, FLAC, MP3 and
+    Ogg Vorbis; see :func:`asmd.audio.load` for excerpts and resampling.
+
+    >>> import os, tempfile
+    >>> from asmd import audio
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.wav")
+    >>> audio.write_wav(path, [np.zeros(800), np.ones(800) * 0.5], 8000)
+    >>> x, sr = open_audio(path)
+    >>> x.dtype, x.shape, sr, float(x[0])
+    (dtype('float32'), (800,), 8000, 0.25)
+    """
+    from . import audio
+
+    x, sr = audio.load(os.fspath(audio_fn))
+    return x, int(sr)
 
 
 def f0_to_midi_pitch(f0):

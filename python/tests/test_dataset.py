@@ -22,13 +22,14 @@ def titles(d):
 
 def test_official_collection_is_embedded():
     d = asmd.Dataset()
-    assert len(d) == 1787
+    assert len(d) == 1792
     assert list(d._chunks) == [
         "Bach10",
         "Maestro",
         "MusicNet",
         "PHENICX",
         "SMD",
+        "TRIOS_dataset",
         "traditional_flute",
         "vienna_corpus",
     ]

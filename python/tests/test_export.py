@@ -144,9 +144,7 @@ def test_to_arrow_tables_hold_the_ground_truth(collection):
     ]
     assert f0[1]["time"] == pytest.approx(0.033)
     for name, schema in export.schemas().items():
-        assert (
-            t[name].schema.remove(t[name].schema.get_field_index("dataset")) == schema
-        )
+        assert t[name].schema == schema
 
 
 def test_to_parquet_reads_back_with_pyarrow_and_duckdb(collection):
@@ -154,15 +152,11 @@ def test_to_parquet_reads_back_with_pyarrow_and_duckdb(collection):
     out = tmp / "tables"
     res = d.to_parquet(out)
     assert res["rows"]["songs"] == 4
-    assert (out / "notes" / "dataset=keys" / "part-0.parquet").is_file()
+    assert (out / "notes" / "keys" / "part-0.parquet").is_file()
     arrow = d.to_arrow()
     for name in ["songs", "notes", "pedals", "beats", "f0"]:
         back = pq.read_table(out / name)
-        back = back.set_column(
-            back.schema.get_field_index("dataset"),
-            "dataset",
-            back.column("dataset").cast(pa.string()),
-        )
+        assert back.schema == export.schemas()[name], name
         assert back.num_rows == res["rows"][name] == arrow[name].num_rows, name
         ours = arrow[name].to_pylist()
         key = lambda r: json.dumps(r, sort_keys=True, default=str)  # noqa: E731
@@ -170,7 +164,7 @@ def test_to_parquet_reads_back_with_pyarrow_and_duckdb(collection):
     con = duckdb.connect()
     rows = con.sql(
         f"""SELECT dataset, score_type, count(*) AS n
-            FROM read_parquet('{out}/notes/*/*.parquet', hive_partitioning = true)
+            FROM read_parquet('{out}/notes/*/*.parquet')
             GROUP BY ALL ORDER BY ALL"""
     ).fetchall()
     assert rows == [
@@ -183,8 +177,8 @@ def test_to_parquet_reads_back_with_pyarrow_and_duckdb(collection):
     ]
     joined = con.sql(
         f"""SELECT s.title, count(*) FROM
-            read_parquet('{out}/songs/*/*.parquet', hive_partitioning = true) s JOIN
-            read_parquet('{out}/f0/*/*.parquet', hive_partitioning = true) f
+            read_parquet('{out}/songs/*/*.parquet') s JOIN
+            read_parquet('{out}/f0/*/*.parquet') f
             USING (dataset, song) GROUP BY ALL"""
     ).fetchall()
     assert joined == [("Aria", 3)]
@@ -198,7 +192,7 @@ def test_export_errors_leave_nothing_behind(collection):
         d.to_parquet(out)
     d.filter(datasets=["keys"])
     d.to_parquet(out, overwrite=True)
-    assert sorted(p.name for p in (out / "notes").iterdir()) == ["dataset=keys"]
+    assert sorted(p.name for p in (out / "notes").iterdir()) == ["keys"]
     with pytest.raises(AsmdError) as e:
         asmd.Dataset([str(defs)], metadataset_path=str(meta)).to_parquet(
             tmp / "strict", require_gt=True
@@ -226,3 +220,105 @@ def test_cli_export_parquet(collection):
     res = json.loads(r.stdout)
     assert res["rows"]["songs"] == 2 and res["songs_without_ground_truth"] == 1
     assert pq.read_table(out / "f0").num_rows == 3
+
+
+def _tutorial_queries():
+    """The SQL statements of docs/tutorials/parquet-duckdb.md, as written there."""
+    from conftest import REPO
+
+    text = (REPO / "docs" / "tutorials" / "parquet-duckdb.md").read_text()
+    block = text.split("```sql", 1)[1].split("```", 1)[0]
+    code = "\n".join(line.split("--", 1)[0] for line in block.splitlines())
+    return [q.strip() for q in code.split(";") if q.strip()]
+
+
+@pytest.fixture()
+def performances(tmp_path):
+    """Two performances with the same title and different pedalling, as Maestro has."""
+    install = tmp_path / "install"
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    takes = [
+        # notes (the performance ends with the last offset), sustain events
+        (
+            [(60, 0.0, 1.0, 80), (62, 1.0, 2.0, 80), (64, 2.0, 3.0, 80)],
+            [0.0, 1.0, 2.0],
+            [127, 0, 100],
+        ),
+        ([(60, 0.0, 0.5, 80), (62, 0.5, 1.0, 80)], [0.5, 0.7, 0.9], [70, 0, 20]),
+    ]
+    songs = []
+    for k, (notes, times, values) in enumerate(takes):
+        write_gt(
+            install / f"perf/p{k}-0.json.gz",
+            make_gt(notes, 0, pedals=[("sustain", times, values)]),
+        )
+        songs.append(
+            {
+                "title": "Sonata Op. 1",
+                "composer": "Anon",
+                "instruments": ["piano"],
+                "recording": {"path": [f"perf/p{k}.wav"]},
+                "ground_truth": [f"perf/p{k}-0.json.gz"],
+                "groups": ["all"],
+            }
+        )
+    (defs / "perf.json").write_text(
+        json.dumps(
+            definition("perf", songs, {"all": {"precise_alignment": 1}}, ["piano"])
+        )
+    )
+    meta = write_metadataset(tmp_path / "datasets.json", install)
+    d = asmd.Dataset([str(defs)], metadataset_path=str(meta))
+    out = tmp_path / "tables"
+    d.to_parquet(out)
+    return out
+
+
+def test_tutorial_pedal_query_measures_time_held_per_performance(performances):
+    out = performances
+    queries = _tutorial_queries()
+    pedal = [q for q in queries if "pedal = 'sustain'" in q]
+    assert len(pedal) == 1, queries
+    con = duckdb.connect()
+    for q in queries:  # every query of the tutorial runs as written
+        con.sql(q.replace("'tables/", f"'{out}/")).fetchall()
+    rows = con.sql(pedal[0].replace("'tables/", f"'{out}/")).fetchall()
+    # one row per performance although the titles are equal; the time the pedal is
+    # down, the last event holding until the last note ends:
+    #   take 0: down 0-1 s and 2-3 s (until the end) = 2.0 s of 3.0 s
+    #   take 1: down 0.5-0.7 s (value 20 at 0.9 s is up) = 0.2 s of 1.0 s
+    assert rows == [
+        ("perf", 0, "Sonata Op. 1", 0, 2.0, 0.667),
+        ("perf", 1, "Sonata Op. 1", 0, 0.2, 0.2),
+    ]
+
+
+def test_every_reader_keeps_the_dataset_column(performances):
+    out = performances
+    part = out / "pedals" / "perf" / "part-0.parquet"
+    # one file alone (what HF datasets reads) names its dataset
+    assert set(pq.read_table(part).column("dataset").to_pylist()) == {"perf"}
+    assert set(pq.read_table(out / "pedals").column("dataset").to_pylist()) == {"perf"}
+    con = duckdb.connect()
+    assert con.sql(
+        f"SELECT DISTINCT dataset FROM read_parquet('{out}/pedals/*/*.parquet')"
+    ).fetchall() == [("perf",)]
+
+
+def test_hf_datasets_load_dataset_keeps_the_dataset_column(
+    performances, tmp_path, monkeypatch
+):
+    # local files only: no network, caches in the test's folder
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.load_dataset(
+        "parquet",
+        data_dir=str(performances / "notes"),
+        split="train",
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
+    assert "dataset" in ds.column_names
+    assert set(ds["dataset"]) == {"perf"}

@@ -218,3 +218,59 @@ def test_asap_import_from_a_mirror_folder(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "1 scores copied" in out.stdout
     assert (perf.parent / "perf.score.mid").read_bytes() == b"SCORE"
+
+
+def test_shell_lines_run_asmd_with_this_python(tmp_path, monkeypatch):
+    """A legacy line `python -m asmd...` runs with the interpreter that has asmd (this
+    one), not with the `python` first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    trap = bin_dir / "python"
+    trap.write_text("#!/bin/sh\necho 'wrong python' >&2\nexit 3\n")
+    trap.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "legacy.json").write_text(
+        json.dumps(
+            {
+                "name": "legacy",
+                "ensemble": False,
+                "groups": ["all"],
+                "instruments": ["piano"],
+                "sources": {"format": "unknown"},
+                "recording": {"format": "wav"},
+                "ground_truth": {"all": {}},
+                "install": {
+                    "post-process": [
+                        "mkdir -p &install_dir/legacy",
+                        "python -m asmd.cli --version > &install_dir/legacy/v.txt",
+                    ]
+                },
+                "songs": [
+                    {
+                        "title": "v",
+                        "composer": "x",
+                        "instruments": ["piano"],
+                        "recording": {"path": ["legacy/v.txt"]},
+                        "ground_truth": ["legacy/v-0.json.gz"],
+                        "groups": ["all"],
+                    }
+                ],
+            }
+        )
+    )
+    inst = tmp_path / "install"
+    r = install.install(
+        definitions=[defs],
+        install_dir=inst,
+        ground_truth="none",
+        allow_shell=True,
+        asmd_dir=tmp_path,
+        quiet=True,
+    )
+    assert r["ok"], r
+    assert os.environ["ASMD_PYTHON"] == sys.executable  # set by `import asmd`
+    from asmd import __version__
+
+    assert __version__ in (inst / "legacy" / "v.txt").read_text()

@@ -29,7 +29,8 @@ pub struct Cli {
 /// Options every command accepts.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// Directory of dataset definitions (*.json); repeat for several. Default: the
+    /// Directory of dataset definitions (*.json); repeat for several; `<embedded>`
+    /// stands for the official collection (to combine it with others). Default: the
     /// official collection embedded in asmd.
     #[arg(long = "definitions", short = 'd', global = true, value_name = "DIR")]
     pub definitions: Vec<PathBuf>,
@@ -97,7 +98,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Check installed files: listed files exist, sizes (and with --checksums, CRC-32s) match.
     #[command(
-        after_help = "Exit code 1 when an installed dataset has problems.\n\nExamples:\n  asmd verify\n  asmd verify --dataset Bach10 --checksums"
+        after_help = "Exit code 1 when an installed dataset has problems.\n\nExamples:\n  asmd verify\n  asmd verify Bach10 --checksums"
     )]
     Verify(VerifyArgs),
     /// Misalignment statistics: train the model, evaluate the generators.
@@ -112,6 +113,17 @@ pub enum Command {
     /// Show or empty the on-disk cache of parsed ground truth.
     #[command(subcommand, after_help = CACHE_HELP)]
     Cache(CacheCommand),
+    /// Panic on purpose (tests of the panic net; not for users).
+    #[command(name = "debug-panic", hide = true)]
+    DebugPanic(DebugPanicArgs),
+}
+
+/// Where the test panic happens.
+#[derive(Args, Debug)]
+pub struct DebugPanicArgs {
+    /// On a worker thread of the parallel pool instead of the main thread.
+    #[arg(long)]
+    pub worker: bool,
 }
 
 const CACHE_HELP: &str =
@@ -139,7 +151,8 @@ pub enum CacheCommand {
 const PLOT_HELP: &str =
     "The song is item --index of the query (default: the first).\n\nExamples:\n  \
 asmd plot --datasets Maestro --index 3 --types precise_alignment,score,misaligned song.png\n  \
-asmd plot --composer Bach --datasets Bach10 --waveform --start 0 --end 20 bach.svg";
+asmd plot --datasets Bach10 --color-by track --start 0 --end 20 bach.svg\n  \
+asmd plot --datasets Maestro --overlay --waveform song.png";
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
@@ -151,14 +164,19 @@ pub struct PlotArgs {
     /// Which song of the query.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub index: usize,
-    /// Score types to draw, each in its colour (comma-separated).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "precise_alignment,score,misaligned",
-        value_name = "TYPES"
-    )]
+    /// Score types to draw, one band each, top to bottom (comma-separated; default:
+    /// precise_alignment,broad_alignment,score,misaligned). Types the song has no
+    /// notes of are left out.
+    #[arg(long, value_delimiter = ',', value_name = "TYPES")]
     pub types: Vec<String>,
+    /// Draw every type in one pianoroll, translucent, instead of one band each.
+    #[arg(long)]
+    pub overlay: bool,
+    /// Colour notes by score type, by track (one colour per ground-truth file, named
+    /// by its instrument) or by instrument (tracks of one instrument share a colour).
+    #[arg(long, default_value = "type", value_name = "WHAT",
+          value_parser = ["type", "track", "instrument"])]
+    pub color_by: String,
     /// Also draw the waveform of the mix (when the recording is on disk).
     #[arg(long)]
     pub waveform: bool,
@@ -178,8 +196,8 @@ pub struct PlotArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
-    /// Write the selection as Parquet tables songs, notes, pedals, beats and f0,
-    /// partitioned by dataset (OUT/<table>/dataset=<name>/part-0.parquet).
+    /// Write the selection as Parquet tables songs, notes, pedals, beats and f0, one
+    /// file per table and dataset (OUT/<table>/<dataset>/part-0.parquet).
     #[command(after_help = EXPORT_PARQUET_HELP)]
     Parquet(Box<ParquetArgs>),
     /// Write the selection as WebDataset tar shards: per song the mono mix (WAV), its
@@ -258,10 +276,12 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
-const EXPORT_PARQUET_HELP: &str = "Readers add the `dataset` column from the folder names.\n\n\
+const EXPORT_PARQUET_HELP: &str = "Every file has a `dataset` column (and `song`, the song's index in the \
+selection): join on both. Readers keep it with their plain calls, on a folder or a single file \
+(pyarrow, polars, DuckDB, Spark, HF datasets' load_dataset).\n\n\
 Examples:\n  asmd export parquet --datasets Bach10,SMD tables/\n  \
 asmd export parquet --instruments piano --ground-truth precise_alignment /data/piano --overwrite\n  \
-duckdb -c \"SELECT dataset, count(*) FROM read_parquet('tables/notes/*/*.parquet', hive_partitioning=true) GROUP BY 1\"";
+duckdb -c \"SELECT dataset, count(*) FROM read_parquet('tables/notes/*/*.parquet') GROUP BY 1\"";
 
 #[derive(Args, Debug)]
 pub struct ParquetArgs {
@@ -492,9 +512,12 @@ pub enum AudioCommand {
     )]
     Info(Box<AudioInfoArgs>),
     /// Decode the mix of every selected song (resampled to --sr) and write it as WAV,
-    /// in parallel, to OUT/<dataset>/<title>.wav.
+    /// in parallel, to OUT/<dataset>/<NNNN>_<recording>.wav.
     #[command(
-        after_help = "Files already exported are kept (use --force to redo them).\n\nExamples:\n  asmd audio export --datasets Bach10 --sr 16000 --out wavs/\n  asmd audio export --composer Mozart --sr 22050 --float --out /data/mozart"
+        after_help = "Each song gets its own file: NNNN is the song's position in its dataset's definition \
+(0-based), <recording> the stem of its mix file (or the folder of a mix summed from several files). \
+Two songs never share a file; a name collision is an error. Files already exported are kept (use \
+--force to redo them).\n\nExamples:\n  asmd audio export --datasets Bach10 --sr 16000 --out wavs/\n  asmd audio export --composer Mozart --sr 22050 --float --out /data/mozart"
     )]
     Export(Box<AudioExportArgs>),
 }
@@ -541,7 +564,10 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Only these datasets.
+    /// Datasets to check (default: all).
+    #[arg(value_name = "DATASET")]
+    pub names: Vec<String>,
+    /// More datasets to check (same as the positional names).
     #[arg(long = "dataset", value_name = "NAME")]
     pub datasets: Vec<String>,
     /// Also re-read every file and compare its CRC-32 with the install manifest.

@@ -71,25 +71,6 @@ fn info(g: &Global, a: &AudioInfoArgs) -> anyhow::Result<i32> {
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
-fn safe_name(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    out = out.trim().trim_start_matches('.').to_string();
-    if out.is_empty() {
-        "untitled".into()
-    } else {
-        out
-    }
-}
-
 fn export(g: &Global, a: &AudioExportArgs) -> anyhow::Result<i32> {
     let d = crate::query::select(g, &a.query)?;
     let opts = DecodeOptions {
@@ -97,19 +78,25 @@ fn export(g: &Global, a: &AudioExportArgs) -> anyhow::Result<i32> {
         quality: Quality::parse(&a.quality)?,
         ..Default::default()
     };
+    // one name per song, decided (and checked for collisions) before anything is written
+    let names = asmd::export::names::song_files(&d, "wav")?;
     std::fs::create_dir_all(&a.out).map_err(|e| asmd::Error::io(&a.out, e))?;
     let progress = !a.quiet && !g.json;
     let results = d.parallel(
         |i, d| -> asmd::Result<(String, PathBuf, bool)> {
             let (def, song) = d.song(i)?;
-            let dir = a.out.join(safe_name(&def.name));
-            let path = dir.join(format!("{}.wav", safe_name(&song.title)));
+            let rel = names
+                .get(i)
+                .ok_or_else(|| asmd::Error::argument(format!("item {i} has no file name")))?;
+            let path = a.out.join(rel);
             let label = format!("{} / {}", def.name, song.title);
             if path.exists() && !a.force {
                 return Ok((label, path, false));
             }
             let (x, sr) = d.get_mix(i, &opts)?;
-            std::fs::create_dir_all(&dir).map_err(|e| asmd::Error::io(&dir, e))?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| asmd::Error::io(dir, e))?;
+            }
             audio::write_wav(&path, &[&x], sr, a.float)?;
             Ok((label, path, true))
         },
@@ -140,7 +127,7 @@ fn export(g: &Global, a: &AudioExportArgs) -> anyhow::Result<i32> {
         print_json(&json!({"written": written, "kept": kept, "failed": failed, "files": report}));
     } else {
         crate::outln!(
-            "{written} written, {kept} already there, {failed} failed -> {}",
+            "{written} written, {kept} kept from an earlier export (same song, same name; --force redoes them), {failed} failed -> {}",
             a.out.display()
         );
     }

@@ -78,8 +78,15 @@ pub fn plot(g: &Global, a: &PlotArgs) -> anyhow::Result<i32> {
             d.len()
         )));
     }
+    let defaults = asmd::plot::PlotOptions::default();
     let opts = asmd::plot::PlotOptions {
-        types: score_types("--types", &a.types)?,
+        types: if a.types.is_empty() {
+            defaults.types
+        } else {
+            score_types("--types", &a.types)?
+        },
+        overlay: a.overlay,
+        color_by: asmd::plot::ColorBy::parse(&a.color_by)?,
         waveform: a.waveform,
         width: a.width,
         height: a.height,

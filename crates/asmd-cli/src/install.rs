@@ -14,14 +14,7 @@ pub(crate) fn definitions(g: &Global) -> asmd::Result<Vec<Definition>> {
     if g.definitions.is_empty() {
         return Ok(asmd::definition::official()?.to_vec());
     }
-    let mut all = Vec::new();
-    for d in &g.definitions {
-        all.extend(asmd::definition::load_dir(
-            d,
-            asmd::definition::OnInvalid::Fail,
-        )?);
-    }
-    Ok(all)
+    asmd::definition::load_dirs(&g.definitions, asmd::definition::OnInvalid::Fail)
 }
 
 pub(crate) fn metadataset(g: &Global) -> asmd::Result<Metadataset> {
@@ -88,6 +81,7 @@ fn report_json(r: &install::InstallReport) -> serde_json::Value {
             "name": d.name,
             "outcome": d.outcome.name(),
             "error": match &d.outcome { Outcome::Failed(e) => Some(e.to_string()), _ => None },
+            "reason": match &d.outcome { Outcome::Skipped(r) => Some(r.clone()), _ => None },
             "received_bytes": d.received,
             "ground_truth": match &d.ground_truth {
                 None => json!(null),
@@ -149,6 +143,7 @@ pub fn run(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
             };
             match &d.outcome {
                 Outcome::Failed(e) => crate::outln!("{:<18} failed: {e}", d.name),
+                Outcome::Skipped(r) => crate::outln!("{:<18} skipped: {r}", d.name),
                 o => crate::outln!("{:<18} {}{gt}", d.name, o.name()),
             }
         }
@@ -231,13 +226,20 @@ pub fn status(g: &Global, a: &StatusArgs) -> anyhow::Result<i32> {
 fn verify_of(g: &Global, a: &VerifyArgs) -> anyhow::Result<Vec<install::DatasetVerify>> {
     let meta = metadataset(g)?;
     let mut defs = definitions(g)?;
-    if !a.datasets.is_empty() {
-        for want in &a.datasets {
+    let wanted: Vec<&String> = a.names.iter().chain(&a.datasets).collect();
+    if !wanted.is_empty() {
+        for want in &wanted {
             if !defs.iter().any(|d| d.name.eq_ignore_ascii_case(want)) {
-                anyhow::bail!(asmd::Error::argument(format!("unknown dataset `{want}`")));
+                anyhow::bail!(asmd::Error::argument(format!(
+                    "unknown dataset `{want}` (available: {})",
+                    defs.iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
             }
         }
-        defs.retain(|d| a.datasets.iter().any(|w| w.eq_ignore_ascii_case(&d.name)));
+        defs.retain(|d| wanted.iter().any(|w| w.eq_ignore_ascii_case(&d.name)));
     }
     Ok(install::verify(
         &meta.install_dir,
@@ -285,6 +287,7 @@ pub fn verify(g: &Global, a: &VerifyArgs) -> anyhow::Result<i32> {
                 ("missing ground truth", &r.missing_gt),
                 ("size differs", &r.size_mismatch),
                 ("checksum differs", &r.checksum_mismatch),
+                ("link leads outside the dataset folder", &r.escaping_links),
             ] {
                 for f in list.iter().take(10) {
                     crate::outln!("  {what}: {f}");

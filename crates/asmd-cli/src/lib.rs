@@ -30,11 +30,26 @@ use args::{Cli, Command};
 
 /// Run the command line with `args` (the first one is the program name); returns the
 /// exit code.
+///
+/// A panic (a bug) anywhere below, worker threads included, is printed as an error
+/// asking to report it, with exit code 1: it never ends the program (exit code 101) or,
+/// through the Python package, the interpreter.
 pub fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    match std::panic::catch_unwind(move || run_commands(args)) {
+        Ok(code) => code,
+        Err(payload) => {
+            output::print_error(&asmd::Error::from_panic(payload.as_ref()).into());
+            1
+        }
+    }
+}
+
+fn run_commands(args: Vec<OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -56,6 +71,7 @@ where
         Command::Export(a) => export::run(&cli.global, a),
         Command::Plot(a) => export::plot(&cli.global, a),
         Command::Cache(a) => cache::run(&cli.global, a),
+        Command::DebugPanic(a) => asmd::parallel::panic_for_tests(a.worker),
     };
     match result {
         Ok(code) => code,

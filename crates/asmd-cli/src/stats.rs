@@ -49,7 +49,7 @@ fn fill(
     let run = || Stats::fill(&pairs, &opts);
     let (st, skipped) = if a.jobs > 0 {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(a.jobs)
+            .num_threads(asmd::limits::threads(a.jobs)?)
             .build()?
             .install(run)
     } else {

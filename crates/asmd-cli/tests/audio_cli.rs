@@ -30,7 +30,8 @@ fn tree(root: &Path) {
         .iter()
         .map(|t| {
             format!(
-                r#"{{"title": "song {t}", "composer": "x", "instruments": ["piano"],
+                // the same title twice, as Maestro's performances of one piece
+                r#"{{"title": "Sonata Op. 1", "composer": "x", "instruments": ["piano"],
                 "recording": {{"path": ["duo/{t}.wav"]}}, "ground_truth": ["duo/{t}-0.json.gz"], "groups": ["all"]}}"#
             )
         })
@@ -88,10 +89,12 @@ fn info_and_export() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("2 written"), "{out}");
-    let a = asmd::audio::info(&outdir.join("duo/song a.wav")).unwrap();
+    // one file per song although both have the same title: position + recording stem
+    let a = asmd::audio::info(&outdir.join("duo/0000_a.wav")).unwrap();
     assert_eq!((a.sample_rate, a.channels, a.frames), (16000, 1, 16000));
-    let b = asmd::audio::info(&outdir.join("duo/song b.wav")).unwrap();
+    let b = asmd::audio::info(&outdir.join("duo/0001_b.wav")).unwrap();
     assert_eq!(b.frames, 8000);
+    assert_eq!(std::fs::read_dir(outdir.join("duo")).unwrap().count(), 2);
     // A rerun keeps what is there.
     let (_, out, _) = asmd(&[
         "audio",
@@ -106,7 +109,7 @@ fn info_and_export() {
         o,
         "-q",
     ]);
-    assert!(out.contains("0 written, 2 already there"), "{out}");
+    assert!(out.contains("0 written, 2 kept"), "{out}");
 
     // A missing recording fails that song, names the file, and exits 1.
     std::fs::remove_file(install.join("duo/b.wav")).unwrap();
@@ -127,6 +130,40 @@ fn info_and_export() {
     let (code, _, err) = asmd(&["audio", "info", install.join("duo/b.wav").to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("b.wav"), "{err}");
+}
+
+/// Two datasets whose names differ only in case would share folders on macOS and
+/// Windows: the export refuses before writing anything.
+#[test]
+fn export_name_collision_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tree(root);
+    let defs = root.join("defs");
+    let text = std::fs::read_to_string(defs.join("duo.json")).unwrap();
+    std::fs::write(
+        defs.join("duo2.json"),
+        text.replace(r#""name": "duo""#, r#""name": "DUO""#),
+    )
+    .unwrap();
+    let outdir = root.join("wavs");
+    let (code, _, err) = asmd(&[
+        "audio",
+        "export",
+        "-d",
+        defs.to_str().unwrap(),
+        "--install-dir",
+        root.join("install").to_str().unwrap(),
+        "--out",
+        outdir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("would both be written to") && err.contains("0000_a.wav"),
+        "{err}"
+    );
+    assert!(!outdir.exists(), "nothing may be written");
 }
 
 /// `asmd export shards` and `asmd export parquet` on real WAV + ground-truth files.
@@ -229,7 +266,7 @@ fn export_shards_and_parquet() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"]["songs"], 2);
     assert_eq!(v["rows"]["notes"], 2);
-    assert!(pq.join("notes/dataset=duo/part-0.parquet").is_file());
+    assert!(pq.join("notes/duo/part-0.parquet").is_file());
     let (code, _, err) = asmd(&[
         "-d",
         d,
@@ -241,4 +278,50 @@ fn export_shards_and_parquet() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("not empty"), "{err}");
+}
+
+/// A panic (here one asked for by the hidden `debug-panic` command, on the main thread
+/// or on a worker) is printed as an error asking to report it, with exit code 1, not 101.
+#[test]
+fn panics_are_errors_with_exit_code_1() {
+    for args in [&["debug-panic"][..], &["debug-panic", "--worker"]] {
+        let (code, _, err) = asmd(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("error: internal error: a panic asked for by a test"),
+            "{err}"
+        );
+        assert!(err.contains("please report it"), "{err}");
+    }
+    let (_, out, _) = asmd(&["--help"]);
+    assert!(!out.contains("debug-panic"), "hidden from the help");
+}
+
+/// Sample rates and ratios out of the documented range are refused with a clear error.
+#[test]
+fn extreme_sample_rates_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tree(root);
+    let defs = root.join("defs");
+    let install = root.join("install");
+    let (d, i) = (defs.to_str().unwrap(), install.to_str().unwrap());
+    let out = root.join("wavs");
+    for sr in ["2147483647", "1"] {
+        let (code, _, err) = asmd(&[
+            "audio",
+            "export",
+            "-d",
+            d,
+            "--install-dir",
+            i,
+            "--sr",
+            sr,
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("cannot resample"), "{err}");
+    }
 }

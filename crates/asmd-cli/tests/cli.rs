@@ -89,7 +89,7 @@ fn list_shows_the_embedded_collection() {
         .iter()
         .map(|d| d["songs"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 1787);
+    assert_eq!(total, 1792);
 }
 
 #[test]
@@ -383,6 +383,30 @@ fn plot_writes_png_and_svg() {
         text.contains("precise_alignment") && text.contains("sustain"),
         "legend"
     );
+    // colours per instrument, every type in one roll
+    let (code, _, err) = asmd_in(
+        &meta,
+        &[
+            "plot",
+            "--datasets",
+            "Bach10",
+            "--color-by",
+            "instrument",
+            "--overlay",
+            svg.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for want in [
+        "notes by instrument",
+        "violin",
+        "bassoon",
+        "score types overlaid",
+        "score beats",
+    ] {
+        assert!(text.contains(want), "{want}");
+    }
     let (code, _, err) = asmd_in(
         &meta,
         &[

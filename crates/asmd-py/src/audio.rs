@@ -3,18 +3,20 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use asmd::audio::{self, AudioInfo, DecodeOptions, Quality};
 
+use crate::args::{ItemIndex, SampleRate, SourceIndex};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
 pub fn options(
     py: Python<'_>,
-    sr: Option<u32>,
+    sr: Option<SampleRate>,
     start: f64,
     end: Option<f64>,
     mono: bool,
@@ -24,7 +26,7 @@ pub fn options(
         mono,
         start,
         end,
-        sample_rate: sr,
+        sample_rate: sr.map(|r| r.0),
         quality: Quality::parse(quality).py_err(py)?,
     })
 }
@@ -45,12 +47,13 @@ fn info_dict<'py>(py: Python<'py>, i: &AudioInfo) -> PyResult<Bound<'py, PyDict>
 }
 
 /// Decode a file: `(array, sr)`; mono is 1-D, else `(channels, frames)`.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (path, sr=None, start=0.0, end=None, mono=true, quality="hq"))]
 fn load<'py>(
     py: Python<'py>,
     path: PathBuf,
-    sr: Option<u32>,
+    sr: Option<SampleRate>,
     start: f64,
     end: Option<f64>,
     mono: bool,
@@ -69,6 +72,7 @@ fn load<'py>(
 }
 
 /// Header description of a file (no decoding) as a dict.
+#[guard]
 #[pyfunction]
 fn info<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
     let i = py.detach(|| audio::info(&path)).py_err(py)?;
@@ -76,44 +80,47 @@ fn info<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
 }
 
 /// Resample a 1-D float32 signal.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (x, orig_sr, target_sr, quality="hq"))]
 fn resample<'py>(
     py: Python<'py>,
     x: Vec<f32>,
-    orig_sr: u32,
-    target_sr: u32,
+    orig_sr: SampleRate,
+    target_sr: SampleRate,
     quality: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let q = Quality::parse(quality).py_err(py)?;
     let y = py
-        .detach(|| audio::resample(&x, orig_sr, target_sr, q))
+        .detach(|| audio::resample(&x, orig_sr.0, target_sr.0, q))
         .py_err(py)?;
     Ok(array(py, y))
 }
 
 /// Write planar float32 channels as a WAV file (16-bit PCM or float32).
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (path, channels, sr, float=false))]
 fn write_wav(
     py: Python<'_>,
     path: PathBuf,
     channels: Vec<Vec<f32>>,
-    sr: u32,
+    sr: SampleRate,
     float: bool,
 ) -> PyResult<()> {
     let planes: Vec<&[f32]> = channels.iter().map(|c| c.as_slice()).collect();
-    py.detach(|| audio::write_wav(&path, &planes, sr, float))
+    py.detach(|| audio::write_wav(&path, &planes, sr.0, float))
         .py_err(py)
 }
 
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (d, idx, sr=None, start=0.0, end=None, quality="hq"))]
 fn dataset_get_mix<'py>(
     py: Python<'py>,
     d: PyRef<'_, PyDataset>,
-    idx: usize,
-    sr: Option<u32>,
+    idx: ItemIndex,
+    sr: Option<SampleRate>,
     start: f64,
     end: Option<f64>,
     quality: &str,
@@ -121,19 +128,20 @@ fn dataset_get_mix<'py>(
     let o = options(py, sr, start, end, true, quality)?;
     let (x, rate) = {
         let inner = &d.inner;
-        py.detach(|| inner.get_mix(idx, &o))
+        py.detach(|| inner.get_mix(idx.0, &o))
     }
     .py_err(py)?;
     PyTuple::new(py, [array(py, x), rate.into_pyobject(py)?.into_any()])
 }
 
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (d, idx, sr=None, start=0.0, end=None, quality="hq"))]
 fn dataset_get_source<'py>(
     py: Python<'py>,
     d: PyRef<'_, PyDataset>,
-    idx: usize,
-    sr: Option<u32>,
+    idx: ItemIndex,
+    sr: Option<SampleRate>,
     start: f64,
     end: Option<f64>,
     quality: &str,
@@ -141,43 +149,46 @@ fn dataset_get_source<'py>(
     let o = options(py, sr, start, end, true, quality)?;
     let (s, rate) = {
         let inner = &d.inner;
-        py.detach(|| inner.get_source(idx, &o))
+        py.detach(|| inner.get_source(idx.0, &o))
     }
     .py_err(py)?;
     let list = PyList::new(py, s.into_iter().map(|x| array(py, x)))?;
     PyTuple::new(py, [list.into_any(), rate.into_pyobject(py)?.into_any()])
 }
 
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (d, idx, sources=None, sr=None, start=0.0, end=None, quality="hq"))]
 #[allow(clippy::too_many_arguments)]
 fn dataset_get_audio<'py>(
     py: Python<'py>,
     d: PyRef<'_, PyDataset>,
-    idx: usize,
-    sources: Option<Vec<usize>>,
-    sr: Option<u32>,
+    idx: ItemIndex,
+    sources: Option<Vec<SourceIndex>>,
+    sr: Option<SampleRate>,
     start: f64,
     end: Option<f64>,
     quality: &str,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let o = options(py, sr, start, end, true, quality)?;
     let inner = &d.inner;
+    let sources: Option<Vec<usize>> = sources.map(|v| v.into_iter().map(|s| s.0).collect());
     let (x, rate) = py
-        .detach(|| inner.get_audio(idx, sources.as_deref(), &o))
+        .detach(|| inner.get_audio(idx.0, sources.as_deref(), &o))
         .py_err(py)?;
     PyTuple::new(py, [array(py, x), rate.into_pyobject(py)?.into_any()])
 }
 
+#[guard]
 #[pyfunction]
 fn dataset_get_audio_data<'py>(
     py: Python<'py>,
     d: PyRef<'_, PyDataset>,
-    idx: usize,
+    idx: ItemIndex,
 ) -> PyResult<Bound<'py, PyList>> {
     let infos = {
         let inner = &d.inner;
-        py.detach(|| inner.get_audio_data(idx))
+        py.detach(|| inner.get_audio_data(idx.0))
     }
     .py_err(py)?;
     let items = infos

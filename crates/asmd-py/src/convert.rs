@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use serde_json::{Map, Value};
@@ -17,6 +18,7 @@ use serde_json::{Map, Value};
 use asmd::convert::{ConvertOptions, ConverterSpec, Input, Registry};
 use asmd::{Error, ErrorKind, GroundTruth};
 
+use crate::args::{Count, Jobs, Seed};
 use crate::convert_py::gt_to_dict;
 use crate::error::IntoPyResult;
 
@@ -83,6 +85,7 @@ fn call_python(
 }
 
 /// Register (or replace) a Python converter under `name`.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (name, func, extensions, no_dot=true, remove_player=false))]
 fn register_converter(
@@ -105,12 +108,14 @@ fn register_converter(
 }
 
 /// Names of the registered converters.
+#[guard]
 #[pyfunction]
 fn converter_names() -> Vec<String> {
     snapshot().names().into_iter().map(str::to_string).collect()
 }
 
 /// The input file converter `name` would read for a ground-truth path (`None` if absent).
+#[guard]
 #[pyfunction]
 fn resolve_converter_input(
     py: Python<'_>,
@@ -127,6 +132,7 @@ fn resolve_converter_input(
 
 /// Run converter `name` for a ground-truth path: a list of ground-truth dicts, or `None`
 /// when its input file is absent.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (name, gt_path, params_json="{}"))]
 fn run_converter<'py>(
@@ -150,14 +156,16 @@ fn run_converter<'py>(
 }
 
 /// An empty ground truth as JSON text (the reference's `prototype_gt`).
+#[guard]
 #[pyfunction]
 fn prototype_gt_json() -> String {
     GroundTruth::default().to_json_string()
 }
 
 /// Run the conversion pipeline; returns the summary as JSON text.
+#[guard]
 #[pyfunction]
-#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=0, force=false, seed=1002, progress=false, misalign_model=None, part=None))]
+#[pyo3(signature = (install_dir, definitions=None, whitelist=vec![], blacklist=vec![], archive=None, jobs=Jobs(0), force=false, seed=Seed(1002), progress=false, misalign_model=None, part=None))]
 #[allow(clippy::too_many_arguments)]
 fn convert_run(
     py: Python<'_>,
@@ -166,12 +174,12 @@ fn convert_run(
     whitelist: Vec<String>,
     blacklist: Vec<String>,
     archive: Option<PathBuf>,
-    jobs: usize,
+    jobs: Jobs,
     force: bool,
-    seed: u64,
+    seed: Seed,
     progress: bool,
     misalign_model: Option<String>,
-    part: Option<(usize, usize)>,
+    part: Option<(Count, Count)>,
 ) -> PyResult<String> {
     let misalign = match misalign_model {
         Some(text) => {
@@ -185,13 +193,7 @@ fn convert_run(
         None => asmd::definition::official().py_err(py)?.to_vec(),
         Some(dirs) if dirs.is_empty() => asmd::definition::official().py_err(py)?.to_vec(),
         Some(dirs) => {
-            let mut all = Vec::new();
-            for d in dirs {
-                all.extend(
-                    asmd::definition::load_dir(&d, asmd::definition::OnInvalid::Fail).py_err(py)?,
-                );
-            }
-            all
+            asmd::definition::load_dirs(&dirs, asmd::definition::OnInvalid::Fail).py_err(py)?
         }
     };
     let opts = ConvertOptions {
@@ -199,12 +201,12 @@ fn convert_run(
         whitelist,
         blacklist,
         archive,
-        jobs,
+        jobs: jobs.0,
         force,
         progress,
-        seed,
+        seed: seed.0,
         misalign,
-        part,
+        part: part.map(|(k, n)| (k.0, n.0)),
     };
     let r = snapshot();
     let summary = py
@@ -213,7 +215,95 @@ fn convert_run(
     Ok(summary.to_json().to_string())
 }
 
+/// Convert one song of a definition (given as JSON text), always rewriting its files;
+/// returns the absolute paths written. A failed song raises its error.
+#[guard]
+#[pyfunction]
+#[pyo3(signature = (definition_json, song_index, install_dir, seed, misalign_model=None))]
+fn convert_song(
+    py: Python<'_>,
+    definition_json: &str,
+    song_index: usize,
+    install_dir: PathBuf,
+    seed: u64,
+    misalign_model: Option<String>,
+) -> PyResult<Vec<PathBuf>> {
+    let def =
+        asmd::Definition::from_json_str(definition_json, "<conversion argument>").py_err(py)?;
+    let misalign = match misalign_model {
+        Some(text) => {
+            let model =
+                asmd::misalign::Model::from_json_str(&text, "alignment_stats model").py_err(py)?;
+            Some(asmd::misalign::Generator::new(model).hook())
+        }
+        None => None,
+    };
+    let opts = ConvertOptions {
+        install_dir,
+        force: true,
+        seed,
+        misalign,
+        jobs: 1,
+        ..Default::default()
+    };
+    let r = snapshot();
+    let report = py
+        .detach(|| asmd::convert::convert_song(&def, song_index, &r, &opts))
+        .py_err(py)?;
+    if let asmd::convert::Outcome::Failed(f) = report.outcome {
+        return Err(crate::error::to_py(py, f.error));
+    }
+    Ok(report.written)
+}
+
+/// The input path a converter derives from a ground-truth path (ASMD's `change_ext`).
+#[guard]
+#[pyfunction]
+fn change_ext(
+    py: Python<'_>,
+    input_fn: PathBuf,
+    new_ext: &str,
+    no_dot: bool,
+    remove_player: bool,
+) -> PyResult<PathBuf> {
+    asmd::convert::change_ext(&input_fn, new_ext, no_dot, remove_player).py_err(py)
+}
+
+/// Lower case, alphanumerics only.
+#[guard]
+#[pyfunction]
+fn normalize_text(text: &str) -> String {
+    asmd::convert::normalize_instrument_name(text)
+}
+
+/// Length of the longest common substring.
+#[guard]
+#[pyfunction]
+fn text_similarity(a: &str, b: &str) -> usize {
+    asmd::convert::text_similarity(a, b)
+}
+
+/// The 128 General-MIDI program names (pretty_midi's `INSTRUMENT_MAP`).
+#[guard]
+#[pyfunction]
+fn gm_program_names() -> Vec<&'static str> {
+    asmd::convert::GM_PROGRAM_NAMES.to_vec()
+}
+
+/// The General-MIDI program asmd gives an instrument name (128 drum kit, 255 unknown).
+#[guard]
+#[pyfunction]
+fn instrument_program(name: &str) -> i64 {
+    asmd::convert::instrument_program(name)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(convert_song, m)?)?;
+    m.add_function(wrap_pyfunction!(change_ext, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_text, m)?)?;
+    m.add_function(wrap_pyfunction!(text_similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(gm_program_names, m)?)?;
+    m.add_function(wrap_pyfunction!(instrument_program, m)?)?;
     m.add_function(wrap_pyfunction!(register_converter, m)?)?;
     m.add_function(wrap_pyfunction!(converter_names, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_converter_input, m)?)?;

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use asmd_py_macros::guard;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
@@ -12,6 +13,7 @@ use asmd::dataset::{FilterOptions, GtRequirement, InstrumentMatch, ItemPaths};
 use asmd::score::NoteFlags;
 use asmd::{Dataset, Metadataset, ScoreType};
 
+use crate::args::{ItemIndex, Seed};
 use crate::convert_py::{bools, gt_to_dict, matrix, vector};
 use crate::error::IntoPyResult;
 
@@ -96,6 +98,7 @@ fn paths_list<'py>(py: Python<'py>, d: &Dataset) -> PyResult<Bound<'py, PyList>>
     PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
 }
 
+#[guard]
 #[pymethods]
 impl PyDataset {
     /// Load definitions (`None`/empty list = the embedded official collection) and the
@@ -156,13 +159,55 @@ impl PyDataset {
         self.inner.set_install_dir(dir);
     }
 
+    /// The metadataset as JSON: its five keys and any other key of the file.
     fn metadataset_json(&self) -> String {
         let m = self.inner.metadataset();
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "author": m.author, "year": m.year, "url": m.url,
             "install_dir": m.install_dir, "decompress_path": m.decompress_path,
-        })
-        .to_string()
+        });
+        for (k, x) in &m.extra {
+            v[k] = x.clone();
+        }
+        v.to_string()
+    }
+
+    /// The files of item `idx` as `[mixed, sources, ground truths]`.
+    fn item<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
+        let p = self.inner.item(idx).py_err(py)?;
+        PyList::new(
+            py,
+            [
+                PyList::new(py, &p.mixed)?,
+                PyList::new(py, &p.sources)?,
+                PyList::new(py, &p.ground_truth)?,
+            ],
+        )
+    }
+
+    /// Set the inclusion flags of every dataset and song (as edited in
+    /// `Dataset.datasets`); `paths` follow at the next filter, as in ASMD 0.5.1.
+    fn set_inclusion(
+        &mut self,
+        py: Python<'_>,
+        datasets: Vec<bool>,
+        songs: Vec<Vec<bool>>,
+    ) -> PyResult<()> {
+        self.inner.set_inclusion(datasets, songs).py_err(py)
+    }
+
+    /// The inclusion flags: `(per dataset, per song of each dataset)`.
+    fn inclusion(&self) -> (Vec<bool>, Vec<Vec<bool>>) {
+        (
+            self.inner.dataset_included().to_vec(),
+            self.inner.song_included().to_vec(),
+        )
+    }
+
+    /// Split by a given assignment (`splits[i]`: the split of item `i`).
+    fn split(&self, py: Python<'_>, splits: Vec<usize>, n: usize) -> PyResult<Vec<Self>> {
+        let parts = self.inner.split(&splits, n).py_err(py)?;
+        Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
     #[getter]
@@ -192,16 +237,27 @@ impl PyDataset {
         Ok(d)
     }
 
-    /// JSON list of the included songs (each with its `dataset` name).
+    /// JSON list of the included songs (each with its `dataset` name), in definition
+    /// order: what the inclusion flags say, as ASMD 0.5.1's `get_songs` (independent of
+    /// later edits of `paths`).
     fn songs_json(&self) -> String {
-        let list: Vec<serde_json::Value> = self
-            .inner
-            .songs()
-            .map(|(d, s)| {
-                let mut v = s.to_json();
-                v["included"] = true.into();
-                v["dataset"] = d.name.clone().into();
-                v
+        let d = &self.inner;
+        let list: Vec<serde_json::Value> = d
+            .definitions()
+            .iter()
+            .zip(d.dataset_included().iter().zip(d.song_included()))
+            .filter(|(_, (&inc, _))| inc)
+            .flat_map(|(def, (_, songs))| {
+                def.songs
+                    .iter()
+                    .zip(songs)
+                    .filter(|(_, &inc)| inc)
+                    .map(move |(s, _)| {
+                        let mut v = s.to_json();
+                        v["included"] = true.into();
+                        v["dataset"] = def.name.clone().into();
+                        v
+                    })
             })
             .collect();
         serde_json::Value::Array(list).to_string()
@@ -270,22 +326,22 @@ impl PyDataset {
     }
 
     #[pyo3(signature = (p, seed, exact=false))]
-    fn choice(&self, py: Python<'_>, p: Vec<f64>, seed: u64, exact: bool) -> PyResult<Vec<Self>> {
+    fn choice(&self, py: Python<'_>, p: Vec<f64>, seed: Seed, exact: bool) -> PyResult<Vec<Self>> {
         let parts = if exact {
-            self.inner.choice_exact(&p, seed)
+            self.inner.choice_exact(&p, seed.0)
         } else {
-            self.inner.choice(&p, seed)
+            self.inner.choice(&p, seed.0)
         }
         .py_err(py)?;
         Ok(parts.into_iter().map(|inner| PyDataset { inner }).collect())
     }
 
-    fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: usize) -> PyResult<usize> {
-        self.inner.idx_chunk_to_whole(name, idx).py_err(py)
+    fn idx_chunk_to_whole(&self, py: Python<'_>, name: &str, idx: ItemIndex) -> PyResult<usize> {
+        self.inner.idx_chunk_to_whole(name, idx.0).py_err(py)
     }
 
-    fn get_gts<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
-        let gts = py.detach(|| self.inner.get_gts(idx)).py_err(py)?;
+    fn get_gts<'py>(&self, py: Python<'py>, idx: ItemIndex) -> PyResult<Bound<'py, PyList>> {
+        let gts = py.detach(|| self.inner.get_gts(idx.0)).py_err(py)?;
         PyList::new(
             py,
             gts.iter()
@@ -297,12 +353,12 @@ impl PyDataset {
     fn chose_score_type(
         &self,
         py: Python<'_>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
     ) -> PyResult<String> {
         let types = score_types(py, score_type)?;
         let t = py
-            .detach(|| self.inner.chose_score_type(idx, &types))
+            .detach(|| self.inner.chose_score_type(idx.0, &types))
             .py_err(py)?;
         Ok(t.name().to_string())
     }
@@ -310,14 +366,14 @@ impl PyDataset {
     fn get_score_mat<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
         missing: bool,
         extra: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let types = score_types(py, score_type)?;
         let out = py
-            .detach(|| self.inner.get_score_mat(idx, &types, missing, extra))
+            .detach(|| self.inner.get_score_mat(idx.0, &types, missing, extra))
             .py_err(py)?;
         let mut items = vec![matrix(py, out.mat)?];
         if let Some(m) = out.missing {
@@ -332,7 +388,7 @@ impl PyDataset {
     fn get_pianoroll<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         score_type: Vec<String>,
         resolution: f64,
         onsets: bool,
@@ -342,29 +398,30 @@ impl PyDataset {
         let m = py
             .detach(|| {
                 self.inner
-                    .get_pianoroll(idx, &types, resolution, onsets, velocity)
+                    .get_pianoroll(idx.0, &types, resolution, onsets, velocity)
             })
             .py_err(py)?;
         matrix(py, m)
     }
 
-    fn get_beats<'py>(&self, py: Python<'py>, idx: usize) -> PyResult<Bound<'py, PyList>> {
-        let b = py.detach(|| self.inner.get_beats(idx)).py_err(py)?;
+    fn get_beats<'py>(&self, py: Python<'py>, idx: ItemIndex) -> PyResult<Bound<'py, PyList>> {
+        let b = py.detach(|| self.inner.get_beats(idx.0)).py_err(py)?;
         PyList::new(py, b.into_iter().map(|v| vector(py, v)))
     }
 
-    fn get_score_duration(&self, py: Python<'_>, idx: usize) -> PyResult<f64> {
-        py.detach(|| self.inner.get_score_duration(idx)).py_err(py)
+    fn get_score_duration(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<f64> {
+        py.detach(|| self.inner.get_score_duration(idx.0))
+            .py_err(py)
     }
 
-    fn get_initial_bpm(&self, py: Python<'_>, idx: usize) -> PyResult<Option<f64>> {
-        py.detach(|| self.inner.get_initial_bpm(idx)).py_err(py)
+    fn get_initial_bpm(&self, py: Python<'_>, idx: ItemIndex) -> PyResult<Option<f64>> {
+        py.detach(|| self.inner.get_initial_bpm(idx.0)).py_err(py)
     }
 
     fn get_missing_extra_notes<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         kind: &str,
     ) -> PyResult<Bound<'py, PyList>> {
         let flags = match kind {
@@ -380,7 +437,7 @@ impl PyDataset {
             }
         };
         let v = py
-            .detach(|| self.inner.get_missing_extra_notes(idx, flags))
+            .detach(|| self.inner.get_missing_extra_notes(idx.0, flags))
             .py_err(py)?;
         PyList::new(py, v.into_iter().map(|b| bools(py, b)))
     }
@@ -388,13 +445,13 @@ impl PyDataset {
     fn get_pedaling_mat<'py>(
         &self,
         py: Python<'py>,
-        idx: usize,
+        idx: ItemIndex,
         frame_based: bool,
         winlen: f64,
         hop: f64,
     ) -> PyResult<Bound<'py, PyList>> {
         let v = py
-            .detach(|| self.inner.get_pedaling_mat(idx, frame_based, winlen, hop))
+            .detach(|| self.inner.get_pedaling_mat(idx.0, frame_based, winlen, hop))
             .py_err(py)?;
         PyList::new(
             py,

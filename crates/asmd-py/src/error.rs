@@ -19,6 +19,7 @@ pub fn to_py(py: Python<'_>, e: asmd::Error) -> PyErr {
         asmd::ErrorKind::Network => "AsmdNetworkError",
         asmd::ErrorKind::Archive => "AsmdArchiveError",
         asmd::ErrorKind::Cancelled => "AsmdCancelledError",
+        asmd::ErrorKind::Internal => "AsmdInternalError",
         _ => "AsmdError",
     };
     let file = e.file().map(|f| f.to_string_lossy().into_owned());

@@ -1,12 +1,14 @@
 //! `asmd.export`: the export tables as numpy columns (for pyarrow) and the Parquet
 //! writer.
 
+use asmd_py_macros::guard;
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use asmd::export::{self, ExportOptions, Tables};
 
+use crate::args::{Bytes, ItemIndex, Pixels, SampleRate, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
@@ -134,6 +136,7 @@ fn tables_dict<'py>(py: Python<'py>, t: &Tables) -> PyResult<Bound<'py, PyDict>>
 
 /// The selection's tables, one dict per dataset (columns as numpy arrays; nullable
 /// columns as `(values, valid)`; categorical ones as `(codes, names)`).
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (dataset, audio_durations=true, require_gt=false))]
 fn export_columns<'py>(
@@ -156,6 +159,7 @@ fn export_columns<'py>(
 }
 
 /// Write the selection as Parquet under `out`; returns rows per table (JSON text).
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (dataset, out, overwrite=false, audio_durations=true, require_gt=false))]
 fn export_parquet(
@@ -186,26 +190,27 @@ fn export_parquet(
 }
 
 /// Write WebDataset shards under `out`; returns the report as JSON text.
+#[guard]
 #[pyfunction]
-#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=1_000_000_000, seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
+#[pyo3(signature = (dataset, out, sr=None, max_shard_bytes=Bytes(1_000_000_000), seed=None, score_type=vec![], float=false, quality="hq", progress=false))]
 #[allow(clippy::too_many_arguments)]
 fn export_shards(
     py: Python<'_>,
     dataset: PyRef<'_, PyDataset>,
     out: std::path::PathBuf,
-    sr: Option<u32>,
-    max_shard_bytes: u64,
-    seed: Option<u64>,
+    sr: Option<SampleRate>,
+    max_shard_bytes: Bytes,
+    seed: Option<Seed>,
     score_type: Vec<String>,
     float: bool,
     quality: &str,
     progress: bool,
 ) -> PyResult<String> {
     let mut opts = export::ShardOptions {
-        sample_rate: sr,
+        sample_rate: sr.map(|r| r.0),
         quality: asmd::audio::Quality::parse(quality).py_err(py)?,
-        max_shard_bytes,
-        seed,
+        max_shard_bytes: max_shard_bytes.0,
+        seed: seed.map(|s| s.0),
         float,
         progress,
         ..Default::default()
@@ -232,31 +237,40 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// Draw item `idx` into `out` (.png or .svg).
+#[guard]
 #[pyfunction]
-#[pyo3(signature = (dataset, idx, out, types, waveform=false, width=1600, height=900, start=0.0, end=None))]
+#[pyo3(signature = (dataset, idx, out, types=None, waveform=false, width=Pixels(1600), height=Pixels(900), start=0.0, end=None, overlay=false, color_by="type"))]
 #[allow(clippy::too_many_arguments)]
 fn plot_song(
     py: Python<'_>,
     dataset: PyRef<'_, PyDataset>,
-    idx: usize,
+    idx: ItemIndex,
     out: std::path::PathBuf,
-    types: Vec<String>,
+    types: Option<Vec<String>>,
     waveform: bool,
-    width: u32,
-    height: u32,
+    width: Pixels,
+    height: Pixels,
     start: f64,
     end: Option<f64>,
+    overlay: bool,
+    color_by: &str,
 ) -> PyResult<()> {
+    let defaults = asmd::plot::PlotOptions::default();
     let opts = asmd::plot::PlotOptions {
-        types: crate::dataset::score_types(py, types)?,
+        types: match types {
+            Some(t) => crate::dataset::score_types(py, t)?,
+            None => defaults.types,
+        },
+        overlay,
+        color_by: asmd::plot::ColorBy::parse(color_by).py_err(py)?,
         waveform,
-        width,
-        height,
+        width: width.0,
+        height: height.0,
         start,
         end,
     };
     let d = &dataset.inner;
-    py.detach(|| asmd::plot::plot_song(d, idx, &opts, &out))
+    py.detach(|| asmd::plot::plot_song(d, idx.0, &opts, &out))
         .py_err(py)
 }
 

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use asmd_py_macros::guard;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -18,6 +19,7 @@ use asmd::misalign::{
 };
 use asmd::{GroundTruth, NoteGroup};
 
+use crate::args::{Count, Jobs, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
@@ -30,7 +32,7 @@ fn run_in_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> asmd::Resu
         return Ok(f());
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(asmd::limits::threads(jobs)?)
         .build()
         .map_err(|e| asmd::Error::argument(format!("cannot start {jobs} threads: {e}")))?;
     Ok(pool.install(f))
@@ -119,24 +121,25 @@ fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyAny> {
 fn max_value(py: Python<'_>, name: &str, v: Option<f64>) -> PyResult<Option<f64>> {
     match v {
         Some(x) if !x.is_finite() => Err(argument(py, format!("{name} must be finite, got {x}"))),
-        Some(x) if x == 0.0 => Ok(None),
+        Some(0.0) => Ok(None),
         v => Ok(v),
     }
 }
 
+#[guard]
 #[pymethods]
 impl PyStats {
     /// `method`: "warp", "histogram", "hmm" or "tempo" (default: the model's); `model`: a
     /// model file (default: the shipped one). The `*_max` values scale the histogram
     /// draws as in ASMD 0.5.1 (`None` or 0: no scaling).
     #[new]
-    #[pyo3(signature = (method=None, model=None, seed=1992, ons_dev_max=Some(0.2), dur_dev_max=Some(0.2), mean_max_ons=None, mean_max_dur=None, ons_max=None, dur_max=None))]
+    #[pyo3(signature = (method=None, model=None, seed=Seed(1992), ons_dev_max=Some(0.2), dur_dev_max=Some(0.2), mean_max_ons=None, mean_max_dur=None, ons_max=None, dur_max=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         method: Option<&str>,
         model: Option<PathBuf>,
-        seed: u64,
+        seed: Seed,
         ons_dev_max: Option<f64>,
         dur_dev_max: Option<f64>,
         mean_max_ons: Option<f64>,
@@ -164,22 +167,22 @@ impl PyStats {
             skipped: Vec::new(),
             model,
             method,
-            rng: Pcg64Mcg::seed_from_u64(seed),
-            seed,
+            rng: Pcg64Mcg::seed_from_u64(seed.0),
+            seed: seed.0,
             song: None,
         })
     }
 
     /// Match the score/performance pairs of a dataset selection or of a folder of MIDI
     /// pairs (ASAP layout) and add their statistics; returns how many songs were added.
-    #[pyo3(signature = (dataset=None, pairs_dir=None, timeout=20.0, jobs=0))]
+    #[pyo3(signature = (dataset=None, pairs_dir=None, timeout=20.0, jobs=Jobs(0)))]
     fn fill_stats(
         &mut self,
         py: Python<'_>,
         dataset: Option<PyRef<'_, PyDataset>>,
         pairs_dir: Option<PathBuf>,
         timeout: f64,
-        jobs: usize,
+        jobs: Jobs,
     ) -> PyResult<usize> {
         if !(timeout.is_finite() && timeout > 0.0) {
             return Err(argument(
@@ -188,7 +191,8 @@ impl PyStats {
             ));
         }
         let opts = MatchOptions {
-            time_budget: Duration::from_secs_f64(timeout.min(1e9)),
+            time_budget: Duration::try_from_secs_f64(timeout)
+            .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
             ..Default::default()
         };
         let pairs = match (&dataset, &pairs_dir) {
@@ -206,7 +210,7 @@ impl PyStats {
             }
         };
         let (st, skipped) = py
-            .detach(|| run_in_pool(jobs, || Stats::fill(&pairs, &opts)))
+            .detach(|| run_in_pool(jobs.0, || Stats::fill(&pairs, &opts)))
             .py_err(py)?;
         let added = st.songs.len();
         for s in st.songs {
@@ -292,12 +296,12 @@ impl PyStats {
     }
 
     /// Evaluate the methods on the filled statistics (70/30 split by piece): a dict.
-    #[pyo3(signature = (seed=1992, draws=eval::DEFAULT_DRAWS, methods=None))]
+    #[pyo3(signature = (seed=Seed(1992), draws=Count(eval::DEFAULT_DRAWS), methods=None))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
-        seed: u64,
-        draws: usize,
+        seed: Seed,
+        draws: Count,
         methods: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let methods = match methods {
@@ -310,8 +314,8 @@ impl PyStats {
         };
         let songs = &self.stats.songs;
         let opts = EvalOptions {
-            seed,
-            draws: draws.max(1),
+            seed: seed.0,
+            draws: draws.0.max(1),
             methods,
         };
         let ev = py.detach(|| eval::evaluate_with(songs, &opts)).py_err(py)?;
@@ -321,13 +325,13 @@ impl PyStats {
     /// Score this generator's model and method on every song filled into `data` (no
     /// split): a dict with the real scores' summary and the rows of the identity
     /// baseline and of this method.
-    #[pyo3(signature = (data, seed=1992, draws=eval::DEFAULT_DRAWS))]
+    #[pyo3(signature = (data, seed=Seed(1992), draws=Count(eval::DEFAULT_DRAWS)))]
     fn score_on<'py>(
         &self,
         py: Python<'py>,
         data: PyRef<'_, PyStats>,
-        seed: u64,
-        draws: usize,
+        seed: Seed,
+        draws: Count,
     ) -> PyResult<Bound<'py, PyAny>> {
         let songs = &data.stats.songs;
         if songs.is_empty() {
@@ -336,12 +340,12 @@ impl PyStats {
         let model = &self.model;
         let method = self.method;
         let (real, rows) = py
-            .detach(|| eval::score_methods(model, &[method], songs, seed, draws.max(1)))
+            .detach(|| eval::score_methods(model, &[method], songs, seed.0, draws.0.max(1)))
             .py_err(py)?;
         let v = serde_json::json!({
             "test_songs": songs.len(),
-            "seed": seed,
-            "draws": draws.max(1),
+            "seed": seed.0,
+            "draws": draws.0.max(1),
             "real_inversion_rate": real.inversion_rate(),
             "methods": rows,
         });
@@ -349,9 +353,9 @@ impl PyStats {
     }
 
     /// Reseed the random generator (and forget the current song draw).
-    fn seed(&mut self, seed: u64) {
-        self.seed = seed;
-        self.rng = Pcg64Mcg::seed_from_u64(seed);
+    fn seed(&mut self, seed: Seed) {
+        self.seed = seed.0;
+        self.rng = Pcg64Mcg::seed_from_u64(seed.0);
         self.song = None;
     }
 
@@ -374,11 +378,11 @@ impl PyStats {
         &mut self,
         py: Python<'py>,
         which: &str,
-        k: usize,
+        k: Count,
     ) -> PyResult<Bound<'py, PyAny>> {
         let v = self
             .generator(py)?
-            .song_values(&mut self.rng, which, k)
+            .song_values(&mut self.rng, which, k.0)
             .py_err(py)?;
         Ok(array(py, v))
     }
@@ -388,12 +392,12 @@ impl PyStats {
         &mut self,
         py: Python<'py>,
         which: &str,
-        k: usize,
+        k: Count,
     ) -> PyResult<Bound<'py, PyAny>> {
         let g = self.generator(py)?;
         let v = match which {
-            "onsets" => g.onset_diffs(&mut self.rng, k),
-            "durations" => g.duration_ratios(&mut self.rng, k),
+            "onsets" => g.onset_diffs(&mut self.rng, k.0),
+            "durations" => g.duration_ratios(&mut self.rng, k.0),
             _ => Err(asmd::Error::argument(format!(
                 "no differences named `{which}` (onsets, durations)"
             ))),
@@ -467,7 +471,7 @@ impl PyStats {
         pitches: Vec<f64>,
         onsets: Vec<f64>,
         offsets: Vec<f64>,
-        seed: u64,
+        seed: Seed,
     ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
         let n = pitches.len();
         if onsets.len() != n || offsets.len() != n {
@@ -489,7 +493,7 @@ impl PyStats {
             },
             ..Default::default()
         };
-        self.generator(py)?.misalign(&mut gt, seed).py_err(py)?;
+        self.generator(py)?.misalign(&mut gt, seed.0).py_err(py)?;
         let m = gt.misaligned;
         pyo3::types::PyTuple::new(
             py,
@@ -589,6 +593,7 @@ impl PyStats {
 /// Match the notes of a score and a performance (any order, the score stretched onto
 /// the performance first): `(score indices, performance indices)` of the pairs, by
 /// score index. Raises when either is empty or the time budget runs out.
+#[guard]
 #[pyfunction]
 #[pyo3(signature = (score, perf, timeout=20.0))]
 fn match_notes<'py>(
@@ -619,7 +624,8 @@ fn match_notes<'py>(
         ));
     }
     let opts = MatchOptions {
-        time_budget: Duration::from_secs_f64(timeout.min(1e9)),
+        time_budget: Duration::try_from_secs_f64(timeout)
+            .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
         ..Default::default()
     };
     let m = py

@@ -1,5 +1,6 @@
 //! `asmd.utils` helpers backed by the engine.
 
+use asmd_py_macros::guard;
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
@@ -18,6 +19,7 @@ fn to_matrix(a: &PyReadonlyArray2<'_, f64>) -> Matrix {
 }
 
 /// Stretch the onset/offset span of `mat` onto `target`'s; returns a new array.
+#[guard]
 #[pyfunction]
 fn mat_stretch<'py>(
     py: Python<'py>,
@@ -30,12 +32,14 @@ fn mat_stretch<'py>(
     matrix(py, m)
 }
 
+#[guard]
 #[pyfunction]
 fn time2frame(time: f64, hop_size: f64, win_len: f64) -> i64 {
     asmd::utils::time2frame(time, hop_size, win_len)
 }
 
 /// Write a score matrix to a MIDI file (the reference's `mat2midipath`).
+#[guard]
 #[pyfunction]
 fn mat2midipath(
     py: Python<'_>,
@@ -48,6 +52,7 @@ fn mat2midipath(
 }
 
 /// Read every note of a MIDI file into an n x 4 matrix (the reference's `midipath2mat`).
+#[guard]
 #[pyfunction]
 fn midipath2mat(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Bound<'_, PyAny>> {
     let m = py

@@ -45,6 +45,8 @@ pub enum ErrorKind {
     Cancelled,
     /// A user-supplied callback (e.g. a converter) failed.
     Callback,
+    /// A bug in asmd: a panic caught at a boundary (see [`Error::from_panic`]).
+    Internal,
 }
 
 impl ErrorKind {
@@ -62,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Archive => "archive",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Callback => "callback",
+            ErrorKind::Internal => "internal",
         }
     }
 }
@@ -122,6 +125,36 @@ impl Error {
     /// A bad argument from the caller.
     pub fn argument(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Argument, message)
+    }
+
+    /// An [`ErrorKind::Internal`] error from a caught panic's payload: the panic's
+    /// message and a request to report it. The fronts (CLI, Python) turn every panic
+    /// that reaches them into this, so that no panic ends a program or crosses into
+    /// Python.
+    ///
+    /// ```
+    /// let payload = std::panic::catch_unwind(|| panic!("index 3 out of range")).unwrap_err();
+    /// let e = asmd::Error::from_panic(payload.as_ref());
+    /// assert_eq!(e.kind(), asmd::ErrorKind::Internal);
+    /// assert!(e.to_string().contains("index 3 out of range"));
+    /// ```
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let what = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "a panic without a message".to_string()
+        };
+        Error::new(
+            ErrorKind::Internal,
+            format!(
+                "internal error: {what} (this is a bug in asmd {}: please report it at {}/issues \
+                 with the command or call that caused it)",
+                env!("CARGO_PKG_VERSION"),
+                env!("CARGO_PKG_REPOSITORY")
+            ),
+        )
     }
 
     /// Attach (or replace) the file this error is about.

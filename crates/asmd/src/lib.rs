@@ -12,7 +12,7 @@
 //! use asmd::Dataset;
 //! // the official collection, with the default datasets.json
 //! let mut d = Dataset::official().unwrap();
-//! assert_eq!(d.len(), 1787);
+//! assert_eq!(d.len(), 1792);
 //! d.filter(&asmd::FilterOptions { datasets: vec!["bach10".into()], ..Default::default() }).unwrap();
 //! assert_eq!(d.len(), 10);
 //! ```
@@ -27,6 +27,7 @@ pub mod export;
 pub mod files;
 pub mod ground_truth;
 pub mod install;
+pub mod limits;
 pub mod mat;
 pub mod metadataset;
 pub mod midi;

@@ -506,7 +506,8 @@ impl Reader<'_> {
         let name = String::from_utf8_lossy(name_raw).into_owned();
         let value = match class {
             1 => {
-                let mut cells = Vec::with_capacity(count.min(1 << 20));
+                // each cell takes at least an 8-byte tag: the count sizes no more than that
+                let mut cells = Vec::with_capacity(count.min(end.saturating_sub(next) / 8));
                 for i in 0..count {
                     if next + 8 > end {
                         return Err(self.err(

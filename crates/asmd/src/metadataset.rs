@@ -79,7 +79,10 @@ fn config_dir() -> Option<PathBuf> {
         .map(|p| p.join("asmd"))
 }
 
-fn data_dir() -> Option<PathBuf> {
+/// The user's asmd data folder: `$XDG_DATA_HOME/asmd` or `~/.local/share/asmd`
+/// (`%LOCALAPPDATA%\\asmd` on Windows), where the default install directory and other
+/// per-user files live.
+pub fn data_dir() -> Option<PathBuf> {
     if cfg!(windows) {
         return env_path("LOCALAPPDATA").map(|p| p.join("asmd"));
     }

@@ -27,3 +27,15 @@ pub fn disable() {
 pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
 }
+
+/// Panic on purpose, on the calling thread or (with `in_worker`) on a rayon worker
+/// thread, so that tests can check that every front turns a panic into an
+/// [`ErrorKind::Internal`](crate::ErrorKind::Internal) error. Not part of the API.
+#[doc(hidden)]
+pub fn panic_for_tests(in_worker: bool) -> ! {
+    const MESSAGE: &str = "a panic asked for by a test";
+    if in_worker {
+        rayon::scope(|s| s.spawn(|_| panic!("{MESSAGE} (on a worker thread)")));
+    }
+    panic!("{MESSAGE}");
+}

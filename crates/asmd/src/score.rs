@@ -207,11 +207,7 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
     onsets: bool,
     velocity: bool,
 ) -> Result<Matrix> {
-    if !(resolution > 0.0 && resolution.is_finite()) {
-        return Err(Error::argument(format!(
-            "`resolution` must be a positive number of seconds, got {resolution}"
-        )));
-    }
+    crate::limits::time_step(resolution, "resolution")?;
     let max_off = gts
         .iter()
         .filter_map(|g| g.as_ref().group(t).max_offset())
@@ -222,15 +218,11 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
                 list_or_none(&available_types(gts))
             ))
         })?;
-    let cols = ((max_off / resolution).trunc().max(0.0) as usize).saturating_add(1);
-    // 2^32 cells are 32 GiB of doubles: beyond that the resolution is surely a mistake
-    if cols > (1 << 32) / 128 {
-        return Err(Error::argument(format!(
-            "a pianoroll of 128 x {cols} frames ({:.0} GiB) is too large: resolution {resolution} s \
-             for {max_off} s of notes",
-            128.0 * cols as f64 * 8.0 / (1u64 << 30) as f64
-        )));
-    }
+    let cols = crate::limits::matrix_frames(
+        (max_off / resolution).trunc().max(0.0) + 1.0,
+        128,
+        &format!("a pianoroll at resolution {resolution} s of {max_off} s of notes"),
+    )?;
     // The matrix (128 x cols doubles: 25 MB for 20 minutes at 0.05 s) is far larger than
     // the caches, so it is written once, row after row: the notes are bucketed by row
     // (keeping their order, so later notes still overwrite earlier ones), and each row is
@@ -297,11 +289,11 @@ pub fn pianoroll<G: AsRef<GroundTruth>>(
         next[s.row as usize] += 1;
     }
     let mut data: Vec<f64> = Vec::new();
-    data.try_reserve_exact(128 * cols).map_err(|_| {
-        Error::argument(format!(
-            "not enough memory for a pianoroll of 128 x {cols} frames (resolution {resolution} s)"
-        ))
-    })?;
+    crate::limits::try_grow(
+        &mut data,
+        128 * cols,
+        &format!("a pianoroll of 128 x {cols} frames (resolution {resolution} s)"),
+    )?;
     for r in 0..128 {
         let base = data.len();
         data.resize(base + cols, 0.0);
@@ -392,11 +384,21 @@ pub fn pedaling<G: AsRef<GroundTruth>>(
     hop: f64,
     duration: f64,
 ) -> Result<Vec<Matrix>> {
-    if frame_based && !(hop > 0.0 && hop.is_finite() && winlen >= 0.0 && winlen.is_finite()) {
-        return Err(Error::argument(format!(
-            "`hop` must be > 0 and `winlen` >= 0 seconds, got hop={hop}, winlen={winlen}"
-        )));
-    }
+    let n_frames = if frame_based {
+        crate::limits::time_step(hop, "hop")?;
+        if !(winlen >= 0.0 && winlen.is_finite()) {
+            return Err(Error::argument(format!(
+                "`winlen` must be a number of seconds >= 0, got {winlen}"
+            )));
+        }
+        crate::limits::matrix_frames(
+            (((duration - winlen) / hop + 1.0).trunc() + 1.0).max(1.0),
+            4,
+            &format!("frame-based pedaling with hop {hop} s over {duration} s"),
+        )?
+    } else {
+        0
+    };
     let mut out = Vec::with_capacity(gts.len());
     for gt in gts {
         let gt = gt.as_ref();
@@ -418,8 +420,11 @@ pub fn pedaling<G: AsRef<GroundTruth>>(
             });
             continue;
         }
-        let n_frames = (((duration - winlen) / hop + 1.0).trunc() + 1.0).max(1.0) as usize;
-        let mut m = Matrix::zeros(n_frames, 4);
+        let mut m = Matrix {
+            rows: n_frames,
+            cols: 4,
+            data: crate::limits::zeroed(n_frames * 4, "a frame-based pedaling matrix")?,
+        };
         for k in 0..n_frames {
             m.data[k * 4] = k as f64 * hop + winlen / 2.0;
         }

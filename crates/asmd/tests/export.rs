@@ -120,17 +120,20 @@ fn parquet_files_read_back() {
     let w = export::parquet::write(&t, &out, false).unwrap();
     assert_eq!(w.rows, [3, 9, 4, 4, 2]);
     assert_eq!(w.files.len(), 10);
-    let songs = rows(&out.join("songs/dataset=b/part-0.parquet"));
+    let songs = rows(&out.join("songs/b/part-0.parquet"));
     assert_eq!(songs.len(), 2);
     assert_eq!(field(&songs[1], "title"), &Field::Str("gone".into()));
     assert_eq!(field(&songs[1], "gt_present"), &Field::Bool(false));
     assert_eq!(field(&songs[1], "duration"), &Field::Null);
     assert_eq!(field(&songs[0], "gt_f0"), &Field::Byte(2));
+    // every file names its dataset in a column of its own (readers that drop
+    // partition folders, such as HF datasets, keep it)
+    assert_eq!(field(&songs[1], "dataset"), &Field::Str("b".into()));
     match field(&songs[0], "instruments") {
         Field::ListInternal(l) => assert_eq!(l.elements(), &[Field::Str("violin".into())]),
         other => panic!("{other:?}"),
     }
-    let notes = rows(&out.join("notes/dataset=a/part-0.parquet"));
+    let notes = rows(&out.join("notes/a/part-0.parquet"));
     assert_eq!(notes.len(), 6);
     assert_eq!(
         field(&notes[0], "score_type"),
@@ -140,14 +143,17 @@ fn parquet_files_read_back() {
     assert_eq!(field(&notes[2], "missing"), &Field::Bool(true));
     assert_eq!(field(&notes[4], "velocity"), &Field::Null);
     assert_eq!(field(&notes[0], "source"), &Field::Short(0));
+    assert!(notes
+        .iter()
+        .all(|r| field(r, "dataset") == &Field::Str("a".into())));
     // empty tables are written too, with their schema
-    assert!(rows(&out.join("f0/dataset=a/part-0.parquet")).is_empty());
+    assert!(rows(&out.join("f0/a/part-0.parquet")).is_empty());
 
     // an existing non-empty folder is refused, then replaced on request
     let e = export::parquet::write(&t, &out, false).unwrap_err();
     assert!(e.to_string().contains("not empty"), "{e}");
     export::parquet::write(&t[..1], &out, true).unwrap();
-    assert!(!out.join("notes/dataset=b").exists());
+    assert!(!out.join("notes/b").exists());
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .filter(|e| {
@@ -160,4 +166,13 @@ fn parquet_files_read_back() {
         .collect();
     assert!(leftovers.is_empty());
     assert_eq!(Tables::NAMES.len(), w.rows.len());
+
+    // datasets `a` and `A` would share folders where case is ignored: refused
+    let mut twice = t.clone();
+    let mut upper = t[0].clone();
+    upper.dataset = "A".into();
+    twice.push(upper);
+    let e = export::parquet::write(&twice, &tmp.path().join("case"), false).unwrap_err();
+    assert!(e.to_string().contains("would share the folder"), "{e}");
+    assert!(!tmp.path().join("case").exists());
 }

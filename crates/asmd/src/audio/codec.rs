@@ -13,6 +13,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Timestamp;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::limits;
 
 fn sym_err(path: &Path, e: SymError, what: &str) -> Error {
     match e {
@@ -123,9 +124,16 @@ pub(crate) fn decode(
         .map_err(|e| sym_err(path, e, "codec"))?;
     let ch = o.channels;
     let planes = if mono { 1 } else { ch };
-    let cap = count
+    // Reserve what the header (or the requested range) promises, but no more than the
+    // file's bytes can plausibly hold: a header's count is not trusted with memory.
+    let declared = count
         .or(o.frames.map(|f| f.saturating_sub(first)))
-        .unwrap_or(0) as usize;
+        .unwrap_or(0);
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let cap = limits::presize::<f32>(
+        declared,
+        bytes.saturating_mul(limits::COMPRESSED_SAMPLES_PER_BYTE) / planes as u64,
+    );
     let mut out: Vec<Vec<f32>> = (0..planes).map(|_| Vec::with_capacity(cap)).collect();
     // Position (in frames) of the next decoded frame; packets carry it after a seek.
     let mut pos: u64 = 0;
@@ -149,14 +157,23 @@ pub(crate) fn decode(
     let end = count.map(|c| first + c);
     let mut scratch: Vec<Vec<f32>> = Vec::new();
     let mut packet_no = 0usize;
+    // Where the previous packet ended: a later start is a hole (frames the reader
+    // skipped, e.g. FLAC frames whose checksum failed).
+    let mut expected: Option<i64> = None;
+    // Whether the stream ran out (rather than the range being complete).
+    let mut exhausted = false;
+    // The longest packet seen (frames).
+    let mut longest = 0u64;
     loop {
         if end.is_some_and(|e| pos >= e && packet_no > 0) {
             break;
         }
         let packet = match o.reader.next_packet() {
             Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(SymError::ResetRequired) => break,
+            Ok(None) | Err(SymError::ResetRequired) => {
+                exhausted = true;
+                break;
+            }
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 return Err(Error::format(
                     path,
@@ -170,7 +187,21 @@ pub(crate) fn decode(
             continue;
         }
         if o.ts_is_frames {
-            pos = packet.pts.get().max(0) as u64;
+            // (the first packets of MP3 and Vorbis start before 0: encoder delay)
+            let pts = packet.pts.get();
+            if let Some(from) = expected.filter(|&e| pts > e) {
+                return Err(lost(path, o.sample_rate, from, pts, packet_no));
+            }
+            // the frames this packet covers at most: demuxers disagree on whether the
+            // trimmed frames (encoder delay and padding) count in its duration
+            let covered = packet
+                .dur
+                .get()
+                .saturating_add(packet.trim_start.get())
+                .saturating_add(packet.trim_end.get());
+            expected = Some(pts.saturating_add_unsigned(covered));
+            longest = longest.max(covered);
+            pos = pts.max(0) as u64;
         }
         let buf = decoder
             .decode(&packet)
@@ -190,9 +221,23 @@ pub(crate) fn decode(
             continue;
         }
         buf.copy_to_vecs_planar::<f32>(&mut scratch);
+        if scratch.len() != ch {
+            return Err(Error::format(
+                path,
+                format!("packet {packet_no} (frame {})", pos - n as u64),
+                format!(
+                    "the channel count changes from {ch} to {} inside the stream",
+                    scratch.len()
+                ),
+            ));
+        }
+        let grow = |v: &mut Vec<f32>| {
+            limits::try_grow(v, hi - lo, "the decoded audio").map_err(|e| e.with_file(path))
+        };
         if mono {
             let inv = 1.0 / ch as f32;
             let dst = &mut out[0];
+            grow(dst)?;
             if ch == 1 {
                 dst.extend_from_slice(&scratch[0][lo..hi]);
             } else if ch == 2 {
@@ -212,7 +257,35 @@ pub(crate) fn decode(
             }
         } else {
             for (d, s) in out.iter_mut().zip(&scratch) {
+                grow(d)?;
                 d.extend_from_slice(&s[lo..hi]);
+            }
+        }
+    }
+    // The stream ran out: it must have reached what the header declares (within the
+    // range asked for), else the rest was lost. FLAC's count is exact by definition;
+    // the MP3 Xing/Info and Ogg counts are estimates that encoders get wrong by a
+    // packet or two, so a shortfall of up to two packets passes for them.
+    if exhausted && o.ts_is_frames {
+        if let Some(total) = o.frames {
+            let want = end.map_or(total, |e| e.min(total));
+            let slack = if o.codec == "flac" { 0 } else { 2 * longest };
+            if pos.saturating_add(slack) < want {
+                return Err(Error::format(
+                    path,
+                    format!("frame {pos}"),
+                    format!(
+                        "corrupt or truncated audio: the header declares {total} frames ({:.3} s) \
+                         but the stream ends after frame {pos} ({:.3} s){}",
+                        total as f64 / o.sample_rate as f64,
+                        pos as f64 / o.sample_rate as f64,
+                        if packet_no == 0 {
+                            ": no audio packet could be read"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
             }
         }
     }
@@ -226,6 +299,20 @@ pub(crate) fn decode(
         flat.extend_from_slice(&p);
     }
     Ok((flat, frames))
+}
+
+/// The error for frames `from..to` that the reader skipped (damaged or missing packets).
+fn lost(path: &Path, sr: u32, from: i64, to: i64, packet_no: usize) -> Error {
+    Error::format(
+        path,
+        format!("before packet {packet_no}"),
+        format!(
+            "corrupt audio: frames {from}..{to} ({:.3} s to {:.3} s) could not be decoded \
+             (damaged or missing packets)",
+            from as f64 / sr as f64,
+            to as f64 / sr as f64
+        ),
+    )
 }
 
 /// Frames of the track counted from packet durations (demuxing only, no decoding), for

@@ -216,6 +216,7 @@ fn frame_range(path: &Path, sr: u32, opts: &DecodeOptions) -> Result<(u64, Optio
 pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Audio> {
     let mut a = match open_kind(path)? {
         Kind::Wav(mut f, h) if h.encoding.is_some() => {
+            check_resampling(path, h.sample_rate, opts)?;
             let (first, count) = frame_range(path, h.sample_rate, opts)?;
             let first = first.min(h.frames);
             let n = count.map_or(h.frames - first, |c| c.min(h.frames - first));
@@ -229,6 +230,7 @@ pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Audio> {
         _ => {
             let o = codec::open(path)?;
             let (sr, ch) = (o.sample_rate, o.channels);
+            check_resampling(path, sr, opts)?;
             let (first, count) = frame_range(path, sr, opts)?;
             let (samples, _) = codec::decode(path, o, first, count, opts.mono)?;
             Audio {
@@ -239,9 +241,20 @@ pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Audio> {
         }
     };
     if let Some(to) = opts.sample_rate {
-        a = resample_audio(a, to, opts.quality)?;
+        a = resample_audio(a, to, opts.quality).map_err(|e| e.with_file(path))?;
     }
     Ok(a)
+}
+
+/// Refuse, before decoding, a resampling of `path` (at `from` Hz) that
+/// [`resample`] would refuse.
+fn check_resampling(path: &Path, from: u32, opts: &DecodeOptions) -> Result<()> {
+    match opts.sample_rate {
+        Some(to) if to != from => {
+            crate::limits::resample_ratio(from, to).map_err(|e| e.with_file(path))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Resample every plane of `a` to `to` Hz.
@@ -266,9 +279,10 @@ pub fn decode_many(paths: &[&Path], opts: &DecodeOptions) -> Result<(Vec<Vec<f32
     if paths.is_empty() {
         return Err(Error::argument("no audio file to decode"));
     }
+    // With a requested rate every file resamples as it decodes (in parallel); without,
+    // the files at another rate than the first are resampled to it afterwards.
     let mono = DecodeOptions {
         mono: true,
-        sample_rate: None,
         ..*opts
     };
     let dec = |p: &&Path| decode(p, &mono);
@@ -280,7 +294,12 @@ pub fn decode_many(paths: &[&Path], opts: &DecodeOptions) -> Result<(Vec<Vec<f32
     let target = opts.sample_rate.unwrap_or(decoded[0].sample_rate);
     let out = decoded
         .into_iter()
-        .map(|a| resample_audio(a, target, opts.quality).map(|a| a.samples))
+        .zip(paths)
+        .map(|(a, p)| {
+            resample_audio(a, target, opts.quality)
+                .map(|a| a.samples)
+                .map_err(|e| e.with_file(p))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((out, target))
 }

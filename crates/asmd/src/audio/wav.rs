@@ -240,7 +240,8 @@ pub(crate) fn read(
     let ch = h.channels as usize;
     let planes = if mono { 1 } else { ch };
     let n = frames as usize;
-    let mut out = vec![0f32; n * planes];
+    let mut out =
+        crate::limits::zeroed(n * planes, "the decoded audio").map_err(|e| e.with_file(path))?;
     file.seek(SeekFrom::Start(
         h.data_offset + first * h.block_align as u64,
     ))
@@ -346,26 +347,50 @@ fn convert_block(
 }
 
 /// Write planar f32 samples as a WAV file: 16-bit PCM (dithering-free rounding, clipped)
-/// or 32-bit float.
+/// or 32-bit float. `planes` holds one slice per channel (1 to
+/// [`MAX_WRITE_CHANNELS`](crate::limits::MAX_WRITE_CHANNELS), all of
+/// the same length); `sample_rate` must lie in `1..=`[`MAX_SAMPLE_RATE`](crate::limits::MAX_SAMPLE_RATE).
 pub fn write(path: &Path, planes: &[&[f32]], sample_rate: u32, float: bool) -> Result<()> {
     let buf = encode(planes, sample_rate, float).map_err(|e| e.with_file(path))?;
     crate::files::write_atomically(path, &buf)
 }
 
 /// The bytes of a canonical 44-byte-header WAV file (see [`write`]).
+///
+/// ```
+/// let wav = asmd::audio::encode_wav(&[&[0.0, 0.5], &[0.0, -0.5]], 16_000, false).unwrap();
+/// assert_eq!(wav.len(), 44 + 2 * 2 * 2);
+/// // 70,000 "channels" of one frame each: a (frames, channels) array passed as channels
+/// let column = vec![[0.0f32]; 70_000];
+/// let planes: Vec<&[f32]> = column.iter().map(|c| c.as_slice()).collect();
+/// assert!(asmd::audio::encode_wav(&planes, 16_000, false).is_err());
+/// assert!(asmd::audio::encode_wav(&[&[0.0]], 0, false).is_err());
+/// ```
 pub fn encode(planes: &[&[f32]], sample_rate: u32, float: bool) -> Result<Vec<u8>> {
-    let ch = planes.len().max(1);
-    let frames = planes.first().map_or(0, |p| p.len());
+    let ch = planes.len();
+    if ch == 0 {
+        return Err(Error::argument("no channel to write: give at least one"));
+    }
+    let frames = planes[0].len();
+    if ch > crate::limits::MAX_WRITE_CHANNELS {
+        return Err(Error::argument(format!(
+            "{ch} channels of {frames} samples: asmd writes at most {} channels \
+             (channels come first: transpose a (frames, channels) array)",
+            crate::limits::MAX_WRITE_CHANNELS
+        )));
+    }
+    crate::limits::sample_rate(sample_rate as i128, "sr")?;
     if planes.iter().any(|p| p.len() != frames) {
         return Err(Error::argument("all channels must have the same length"));
     }
     let width = if float { 4 } else { 2 };
-    let data_bytes = frames * ch * width;
-    if data_bytes as u64 + 36 > u32::MAX as u64 {
+    let total = (frames as u64).saturating_mul((ch * width) as u64);
+    if total + 36 > u32::MAX as u64 {
         return Err(Error::argument(format!(
-            "{data_bytes} bytes of audio do not fit in a WAV file"
+            "{total} bytes of audio do not fit in a WAV file (at most 4 GiB)"
         )));
     }
+    let data_bytes = total as usize;
     let mut buf = Vec::with_capacity(44 + data_bytes);
     buf.extend_from_slice(b"RIFF");
     buf.extend_from_slice(&(36 + data_bytes as u32).to_le_bytes());

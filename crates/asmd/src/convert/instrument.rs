@@ -184,6 +184,20 @@ pub fn normalize_instrument_name(name: &str) -> String {
         .collect()
 }
 
+/// Length of the longest common substring of `a` and `b`, in characters (ASMD's
+/// `text_similarity`, which used difflib's `find_longest_match`; for strings of 200
+/// characters and more difflib's junk heuristic could miss the true longest match).
+///
+/// ```
+/// assert_eq!(asmd::convert::text_similarity("frenchhorn", "horn"), 4);
+/// assert_eq!(asmd::convert::text_similarity("", "horn"), 0);
+/// ```
+pub fn text_similarity(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    longest_common_substring(&a, &b)
+}
+
 /// Length of the longest common substring of `a` and `b` (characters).
 fn longest_common_substring(a: &[char], b: &[char]) -> usize {
     let mut best = 0;

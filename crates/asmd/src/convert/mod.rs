@@ -53,17 +53,19 @@ mod summary;
 
 pub use archive::write_archive;
 pub use instrument::{
-    instrument_program, instrument_program_by_similarity, normalize_instrument_name, DRUM_KIT,
-    GM_PROGRAM_NAMES,
+    instrument_program, instrument_program_by_similarity, normalize_instrument_name,
+    text_similarity, DRUM_KIT, GM_PROGRAM_NAMES,
 };
 pub use merge::{merge_into, merge_outputs, track_index};
 pub use midi::MidiParams;
 pub use phenicx::note_name_to_number;
 pub use pipeline::{
-    check_definition, convert, file_seed, track_of, ConvertOptions, GtFile, MisalignHook,
-    SongContext,
+    check_definition, convert, convert_song, file_seed, track_of, ConvertOptions, GtFile,
+    MisalignHook, SongContext,
 };
-pub use registry::{ConverterFn, ConverterOutput, ConverterSpec, Input, ParamsCheck, Registry};
+pub use registry::{
+    change_ext, ConverterFn, ConverterOutput, ConverterSpec, Input, ParamsCheck, Registry,
+};
 pub use summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};
 
 #[cfg(doc)]

@@ -34,6 +34,8 @@ pub fn from_musicnet_csv(path: &Path, params: &Map<String, Value>) -> Result<Con
         .from_path(path)
         .map_err(|e| csv_error(path, e))?;
     let mut gt = GroundTruth::default();
+    // the latest score offset and its line, which sets the number of beats
+    let mut last = (f64::NEG_INFINITY, 0u64);
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e))?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
@@ -67,9 +69,23 @@ pub fn from_musicnet_csv(path: &Path, params: &Map<String, Value>) -> Result<Con
         gt.score.pitches.push(pitch);
         gt.score.onsets.push(nums[4]);
         gt.score.offsets.push(nums[4] + nums[5]);
+        if nums[4] + nums[5] > last.0 {
+            last = (nums[4] + nums[5], line);
+        }
     }
     if let Some(max) = gt.score.max_offset() {
         let n = max.trunc();
+        if n >= crate::limits::MAX_GENERATED_BEATS as f64 {
+            return Err(Error::format(
+                path,
+                format!("line {}", last.1),
+                format!(
+                    "the score ends at beat {max}: one beat per second up to there is more than \
+                     {} beats (the limit); check start_beat and end_beat",
+                    crate::limits::MAX_GENERATED_BEATS
+                ),
+            ));
+        }
         if n >= 0.0 {
             gt.score.beats = (0..=n as u64).map(|b| b as f64).collect();
         }

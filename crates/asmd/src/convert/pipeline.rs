@@ -7,6 +7,12 @@
 //! succeeded; a failure is recorded in the [`Summary`] with its error and never stops
 //! the other songs. A ground-truth file is *up to date* (not redone unless `force`) when
 //! it is newer than every input its converters would read and than the definition file.
+//!
+//! Ground-truth paths come from the definition, which may come from anyone: before
+//! anything is computed, each must be a plain relative path (no `..`, not absolute; else
+//! the song fails with an error naming the definition, the song and the JSON path) and
+//! must lead inside the install folder or the dataset's folder once links are resolved
+//! ([`crate::files::Boundary`]). Nothing is ever written outside them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +27,7 @@ use super::registry::{Input, Registry};
 use super::summary::{DatasetSkip, GtFailure, Outcome, SongReport, Summary};
 use crate::definition::{Definition, Song};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::Boundary;
 use crate::ground_truth::GroundTruth;
 
 /// A hook that adds artificial misalignment to the ground truth of one song (SPEC §7):
@@ -181,6 +188,38 @@ type Ready = (usize, usize, PathBuf, String, Box<GroundTruth>);
 struct Run<'a> {
     registry: &'a Registry,
     options: &'a ConvertOptions,
+    /// Where each selected dataset's files may be written, by dataset name.
+    boundaries: std::collections::HashMap<&'a str, Boundary>,
+}
+
+/// A ground-truth path as a definition gives it must be relative and stay inside the
+/// install folder lexically (checked before the file system is asked anything).
+fn check_relative(def: &Definition, song_index: usize, gt_index: usize, rel: &str) -> Result<()> {
+    let p = Path::new(rel);
+    let plain = !rel.is_empty()
+        && !rel.starts_with(['/', '\\'])
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+        && !rel.split(['/', '\\']).any(|c| c == "..");
+    if plain {
+        return Ok(());
+    }
+    let title = def
+        .songs
+        .get(song_index)
+        .map(|s| s.title.as_str())
+        .unwrap_or("?");
+    Err(Error::format(
+        &def.origin,
+        format!("$.songs[{song_index}].ground_truth[{gt_index}]"),
+        format!(
+            "song `{title}`: ground-truth path `{rel}` leaves the install folder (absolute or with `..`): nothing is written for this song"
+        ),
+    ))
 }
 
 impl Run<'_> {
@@ -201,6 +240,17 @@ impl Run<'_> {
                 error,
             })
         };
+        check_relative(def, song_index, gt_index, rel).map_err(|e| fail(None, e))?;
+        let boundary = self.boundaries.get(def.name.as_str()).ok_or_else(|| {
+            fail(
+                None,
+                Error::new(
+                    ErrorKind::Argument,
+                    format!("dataset `{}` was not selected for this run", def.name),
+                ),
+            )
+        })?;
+        boundary.check_entry(&path).map_err(|e| fail(None, e))?;
         let track = track_of(rel).map_err(|e| fail(None, e))?;
         let mut inputs = Vec::with_capacity(def.install.conversion.len());
         for (name, _) in &def.install.conversion {
@@ -427,6 +477,52 @@ fn matches_name(list: &[String], name: &str) -> bool {
     list.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// Convert the ground truth of one song, `def.songs[song_index]` (what ASMD 0.5.1's
+/// `conversion_tool.conversion` did for one song), on the calling thread. Errors of the
+/// song are in its [`SongReport`]; `Err` only for a definition whose converters are
+/// unknown or a song index out of range.
+pub fn convert_song(
+    def: &Definition,
+    song_index: usize,
+    registry: &Registry,
+    options: &ConvertOptions,
+) -> Result<SongReport> {
+    if song_index >= def.songs.len() {
+        return Err(Error::new(
+            ErrorKind::Index,
+            format!(
+                "song {song_index} is out of range: {} has {} songs",
+                def.name,
+                def.songs.len()
+            ),
+        ));
+    }
+    check_definition(def, registry)?;
+    let run = Run {
+        registry,
+        options,
+        boundaries: boundaries(std::iter::once(def), options)?,
+    };
+    Ok(run.song(def, song_index))
+}
+
+/// The folders each dataset's conversion may write into: the install folder, or the
+/// dataset's own folder (which may be a link to another disk).
+fn boundaries<'a>(
+    defs: impl Iterator<Item = &'a Definition>,
+    options: &ConvertOptions,
+) -> Result<std::collections::HashMap<&'a str, Boundary>> {
+    let mut out = std::collections::HashMap::new();
+    for d in defs {
+        let dir = options.install_dir.join(&d.name);
+        out.insert(
+            d.name.as_str(),
+            Boundary::new(&options.install_dir)?.or_inside(&dir)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Convert the ground truth of `definitions` (see the module documentation).
 ///
 /// Fails as a whole only before converting anything: an unknown dataset in the
@@ -487,10 +583,14 @@ pub fn convert(
         indicatif::ProgressBar::hidden()
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(crate::limits::threads(options.jobs)?)
         .build()
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start worker threads: {e}")))?;
-    let run = Run { registry, options };
+    let run = Run {
+        registry,
+        options,
+        boundaries: boundaries(selected.iter().copied(), options)?,
+    };
     summary.songs = pool.install(|| {
         jobs.par_iter()
             .map(|&(def, i)| {

@@ -94,41 +94,10 @@ impl ConverterSpec {
     /// assert_eq!(c[1], std::path::PathBuf::from("/d/tf/song.midi"));
     /// ```
     pub fn candidates(&self, gt_path: &Path) -> Result<Vec<PathBuf>> {
-        let name = gt_path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::argument(format!("{}: not a file path", gt_path.display())))?;
-        let dash = name.rfind('-').ok_or_else(|| {
-            Error::new(
-                ErrorKind::Argument,
-                "ground-truth file name has no `-<index>` part, so no input file can be derived from it",
-            )
-            .with_file(gt_path)
-        })?;
-        let mut stem = &name[..dash];
-        if self.remove_player {
-            let us = stem.rfind('_').ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Argument,
-                    "ground-truth file name has no `_<player>` part to remove",
-                )
-                .with_file(gt_path)
-            })?;
-            stem = &stem[..us];
-        }
-        let dir = gt_path.parent().unwrap_or(Path::new(""));
-        Ok(self
-            .extensions
+        self.extensions
             .iter()
-            .map(|ext| {
-                let ext = if !ext.starts_with('.') && !self.no_dot {
-                    format!(".{ext}")
-                } else {
-                    ext.clone()
-                };
-                dir.join(format!("{stem}{ext}"))
-            })
-            .collect())
+            .map(|ext| change_ext(gt_path, ext, self.no_dot, self.remove_player))
+            .collect()
     }
 
     /// Find the input for a ground-truth path.
@@ -139,6 +108,54 @@ impl ConverterSpec {
             None => Input::Absent { tried },
         })
     }
+}
+
+/// The input path of a converter for a ground-truth path (ASMD's `change_ext`): the
+/// file name loses everything from its last `-` (and with `remove_player` also from the
+/// last `_` of what is left), then `ext` is appended, with a `.` in front unless it has
+/// one or `no_dot` is set (an `ext` such as `-GTNotes.mat` replaces a suffix).
+///
+/// ASMD 0.5.1 cut at the last `-` of the whole path string, dropping a character when
+/// the file name had none; here a file name without `-` (or `_`) is an error.
+///
+/// ```
+/// use asmd::convert::change_ext;
+/// let p = change_ext("/d/tf/song_larrieu-0.json.gz".as_ref(), "mid", false, true).unwrap();
+/// assert_eq!(p, std::path::PathBuf::from("/d/tf/song.mid"));
+/// let p = change_ext("/d/01-AchGott/01-AchGott-2.json.gz".as_ref(), "-GTNotes.mat", true, false).unwrap();
+/// assert_eq!(p, std::path::PathBuf::from("/d/01-AchGott/01-AchGott-GTNotes.mat"));
+/// assert!(change_ext("/a-b/c.json.gz".as_ref(), ".mid", true, false).is_err());
+/// ```
+pub fn change_ext(gt_path: &Path, ext: &str, no_dot: bool, remove_player: bool) -> Result<PathBuf> {
+    let name = gt_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::argument(format!("{}: not a file path", gt_path.display())))?;
+    let dash = name.rfind('-').ok_or_else(|| {
+        Error::new(
+            ErrorKind::Argument,
+            "ground-truth file name has no `-<index>` part, so no input file can be derived from it",
+        )
+        .with_file(gt_path)
+    })?;
+    let mut stem = &name[..dash];
+    if remove_player {
+        let us = stem.rfind('_').ok_or_else(|| {
+            Error::new(
+                ErrorKind::Argument,
+                "ground-truth file name has no `_<player>` part to remove",
+            )
+            .with_file(gt_path)
+        })?;
+        stem = &stem[..us];
+    }
+    let dir = gt_path.parent().unwrap_or(Path::new(""));
+    let ext = if !ext.starts_with('.') && !no_dot {
+        format!(".{ext}")
+    } else {
+        ext.to_string()
+    };
+    Ok(dir.join(format!("{stem}{ext}")))
 }
 
 /// Converters by name.

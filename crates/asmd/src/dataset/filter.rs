@@ -7,6 +7,10 @@
 //! - `datasets`: names, case-insensitive; `ensemble`: dataset-level equality;
 //! - `ground_truth`: required annotation types, each with an exact level or "any level
 //!   >= 1"; a song passes when one of its groups provides all of them;
+//! - a definition without an ensemble flag or availability table (one derived from
+//!   `get_songs()`): its songs use those of the dataset their `dataset` key names when
+//!   that definition is loaded too ([`Collection::table_of`]); otherwise they are
+//!   unknown, and an `ensemble` or `ground_truth` filter does not match them;
 //! - `instruments`: the song's list equals the given one (reference), or contains all of
 //!   them ([`InstrumentMatch::ContainsAll`]);
 //! - `composer`: substring, optionally case-insensitive; `groups`: all of them;
@@ -15,7 +19,7 @@
 //!
 //! A filter that fails (bad argument) leaves the dataset untouched.
 
-use super::{Dataset, ItemPaths};
+use super::{Collection, Dataset, ItemPaths};
 use crate::definition::{Definition, Song, GT_TYPES};
 use crate::error::{Error, Result};
 
@@ -214,15 +218,18 @@ impl FilterOptions {
         {
             return false;
         }
-        if let Some(e) = self.ensemble {
-            if def.ensemble != Some(e) {
-                return false;
-            }
-        }
         true
     }
 
-    fn song_passes(&self, def: &Definition, song: &Song) -> bool {
+    /// `c`: the collection (for attributes a derived definition's songs inherit).
+    fn song_passes(&self, c: &Collection, di: usize, si: usize) -> bool {
+        let def = &c.definitions()[di];
+        let song = &def.songs[si];
+        if let Some(e) = self.ensemble {
+            if c.ensemble_of(di, si) != Some(e) {
+                return false;
+            }
+        }
         if !self.instruments.is_empty()
             && !instruments_match(self.instrument_match, &self.instruments, &song.instruments)
         {
@@ -244,10 +251,11 @@ impl FilterOptions {
             return false;
         }
         if !self.ground_truth.is_empty() {
+            let table = c.table_of(di, si);
             let provided = song.groups.iter().any(|g| {
                 self.ground_truth
                     .iter()
-                    .all(|r| r.satisfied_by(def.gt_level(g, &r.gt_type)))
+                    .all(|r| r.satisfied_by(table.gt_level(g, &r.gt_type)))
             });
             if !provided {
                 return false;
@@ -279,9 +287,9 @@ impl Dataset {
                 song_included[di].iter_mut().for_each(|s| *s = false);
                 continue;
             }
-            for (si, song) in def.songs.iter().enumerate() {
-                if song_included[di][si] && !opts.song_passes(def, song) {
-                    song_included[di][si] = false;
+            for (si, included) in song_included[di].iter_mut().enumerate() {
+                if *included && !opts.song_passes(&self.collection, di, si) {
+                    *included = false;
                 }
             }
         }

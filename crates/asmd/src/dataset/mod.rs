@@ -24,10 +24,12 @@
 mod access;
 mod audio;
 mod filter;
+mod legacy_random;
 mod setops;
 mod state;
 
 pub use filter::{FilterOptions, GtRequirement, InstrumentMatch};
+pub use legacy_random::LegacyRandom;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,7 +41,7 @@ use crate::error::{Error, Result};
 use crate::metadataset::Metadataset;
 
 /// The files of one item of a dataset, relative to the install directory.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ItemPaths {
     /// Mixed recording(s); several are summed into one mix.
     pub mixed: Vec<String>,
@@ -55,6 +57,9 @@ pub struct Collection {
     definitions: Arc<Vec<Definition>>,
     fingerprint: u64,
     official: bool,
+    /// Per definition that lacks an ensemble flag or an availability table (a derived
+    /// definition), per song: the loaded definition its `dataset` key names.
+    inherited: Vec<Vec<Option<usize>>>,
 }
 
 impl Collection {
@@ -71,7 +76,8 @@ impl Collection {
                     &d.origin,
                     "$.name",
                     format!(
-                        "dataset `{}` is also defined in {}",
+                        "dataset `{}` is also defined, differently, in {} (dataset names key \
+                         filters, chunks and set operations: rename one of them)",
                         d.name,
                         other.origin.display()
                     ),
@@ -79,11 +85,58 @@ impl Collection {
             }
         }
         let fingerprint = fingerprint(&definitions);
+        let inherited = inherited(&definitions);
         Ok(Collection {
             definitions,
             fingerprint,
             official: false,
+            inherited,
         })
+    }
+
+    /// The definition song `song` of definition `def` inherits dataset-level attributes
+    /// from: when `def` lacks an ensemble flag or an availability table (a definition
+    /// derived from `get_songs()`), the loaded definition the song's `dataset` key
+    /// names. `None` otherwise.
+    pub fn origin_of(&self, def: usize, song: usize) -> Option<&Definition> {
+        let o = self.inherited.get(def)?.get(song).copied().flatten()?;
+        self.definitions.get(o)
+    }
+
+    /// The ensemble flag that applies to a song: its definition's, else (unknown there)
+    /// its origin's ([`Collection::origin_of`]); `None` when unknown.
+    pub fn ensemble_of(&self, def: usize, song: usize) -> Option<bool> {
+        self.definitions[def]
+            .ensemble
+            .or_else(|| self.origin_of(def, song).and_then(|o| o.ensemble))
+    }
+
+    /// The availability table that applies to a song: its definition's, else (when that
+    /// has none) its origin's ([`Collection::origin_of`]).
+    ///
+    /// ```
+    /// use asmd::definition::{Definition, official};
+    /// use asmd::dataset::Collection;
+    /// let maestro = official().unwrap().iter().find(|d| d.name == "Maestro").unwrap().clone();
+    /// let mut song = maestro.songs[0].to_json();
+    /// song["dataset"] = "Maestro".into();
+    /// let text = serde_json::json!({"name": "mine", "songs": [song]}).to_string();
+    /// let mine = Definition::from_json_str(&text, "mine.json").unwrap();
+    /// assert!(mine.ground_truth.is_empty() && mine.ensemble.is_none());
+    /// let c = Collection::new(vec![maestro, mine]).unwrap();
+    /// assert_eq!(c.table_of(1, 0).name, "Maestro");
+    /// assert_eq!(c.ensemble_of(1, 0), Some(false));
+    /// // alone, the derived definition's attributes are unknown
+    /// let alone = Collection::new(vec![c.definitions()[1].clone()]).unwrap();
+    /// assert!(alone.table_of(0, 0).ground_truth.is_empty());
+    /// assert_eq!(alone.ensemble_of(0, 0), None);
+    /// ```
+    pub fn table_of(&self, def: usize, song: usize) -> &Definition {
+        let own = &self.definitions[def];
+        if !own.ground_truth.is_empty() {
+            return own;
+        }
+        self.origin_of(def, song).unwrap_or(own)
     }
 
     /// The embedded official collection, parsed once per process and shared.
@@ -106,6 +159,28 @@ impl Collection {
     pub fn definitions(&self) -> &[Definition] {
         &self.definitions
     }
+}
+
+/// For each definition without an ensemble flag or availability table, the definition
+/// each song's `dataset` key names (when loaded, and not itself).
+fn inherited(defs: &[Definition]) -> Vec<Vec<Option<usize>>> {
+    defs.iter()
+        .enumerate()
+        .map(|(di, d)| {
+            if d.ensemble.is_some() && !d.ground_truth.is_empty() {
+                return Vec::new();
+            }
+            d.songs
+                .iter()
+                .map(|s| {
+                    let name = s.origin_dataset()?;
+                    defs.iter()
+                        .position(|o| o.name == name)
+                        .filter(|&o| o != di)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn fingerprint(defs: &[Definition]) -> u64 {
@@ -151,22 +226,25 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Load definitions from `definition_dirs` (the official collection when empty)
-    /// and the metadataset from `metadataset_path` (the default location when `None`).
+    /// Load definitions from `definition_dirs` (the official collection when empty;
+    /// [`definition::OFFICIAL_DIR`] stands for it among other directories, see
+    /// [`definition::load_dirs`]) and the metadataset from `metadataset_path` (the default location when `None`).
     /// Everything starts included.
     pub fn new<P: AsRef<Path>>(
         definition_dirs: &[P],
         metadataset_path: Option<&Path>,
     ) -> Result<Dataset> {
         let metadataset = Metadataset::load(metadataset_path)?;
-        let collection = if definition_dirs.is_empty() {
+        let only_official = definition_dirs
+            .iter()
+            .all(|d| definition::is_official_dir(d.as_ref()));
+        let collection = if only_official {
             Collection::official()?
         } else {
-            let mut all = Vec::new();
-            for dir in definition_dirs {
-                all.extend(definition::load_dir(dir, OnInvalid::Fail)?);
-            }
-            Arc::new(Collection::new(all)?)
+            Arc::new(Collection::new(definition::load_dirs(
+                definition_dirs,
+                OnInvalid::Fail,
+            )?)?)
         };
         Dataset::from_collection(collection, metadataset)
     }
@@ -250,15 +328,80 @@ impl Dataset {
         &self.paths
     }
 
-    /// Replace the files of the items (the reference lets users assign `paths`). When the
-    /// number of items changes, items are no longer tied to songs: [`Dataset::song`]
-    /// fails for them until the next filter rebuilds `paths`.
+    /// Replace the files of the items (the reference lets users assign and edit `paths`:
+    /// shuffle, sort, slice, append...).
+    ///
+    /// Items stay tied to their songs when every new item has the files of a current
+    /// item (a reordering or a subset): [`Dataset::song`], [`Dataset::songs`] and error
+    /// messages then follow the new order, and the chunks are rebuilt when each
+    /// dataset's items are still contiguous (else they are cleared). When some item is
+    /// new, items are no longer tied to songs ([`Dataset::song`] fails for them) until
+    /// the next filter rebuilds `paths`.
+    ///
+    /// ```
+    /// let mut d = asmd::Dataset::official().unwrap();
+    /// let mut p = d.paths().to_vec();
+    /// p.reverse();
+    /// p.truncate(3);
+    /// d.set_paths(p);
+    /// assert_eq!(d.song(0).unwrap().0.name, "vienna_corpus");
+    /// assert_eq!(d.chunks().len(), 1);
+    /// ```
     pub fn set_paths(&mut self, paths: Vec<ItemPaths>) {
-        if paths.len() != self.items.len() {
-            self.items.clear();
-            self.chunks.clear();
+        if paths == self.paths {
+            return;
         }
+        let tied = self.items.len() == self.paths.len();
+        let mut by_files: std::collections::HashMap<&ItemPaths, usize> =
+            std::collections::HashMap::with_capacity(if tied { self.paths.len() } else { 0 });
+        if tied {
+            for (i, p) in self.paths.iter().enumerate() {
+                by_files.entry(p).or_insert(i);
+            }
+        }
+        let ties: Option<Vec<(usize, usize)>> = paths
+            .iter()
+            .map(|p| by_files.get(p).map(|&i| self.items[i]))
+            .collect();
         self.paths = paths;
+        match ties {
+            Some(items) if tied => {
+                self.items = items;
+                self.rebuild_chunks();
+                let contiguous =
+                    self.chunks.values().map(|(s, e)| e - s).sum::<usize>() == self.items.len();
+                if !contiguous {
+                    self.chunks.clear();
+                }
+            }
+            _ => {
+                self.items.clear();
+                self.chunks.clear();
+            }
+        }
+    }
+
+    /// Set the inclusion flag of every dataset and song (e.g. edited by a user in ASMD
+    /// 0.5.1's `Dataset.datasets`); the next filter or set operation starts from them.
+    /// `paths` are not rebuilt. The shapes must match the definitions.
+    pub fn set_inclusion(&mut self, datasets: Vec<bool>, songs: Vec<Vec<bool>>) -> Result<()> {
+        let defs = self.definitions();
+        if datasets.len() != defs.len()
+            || songs.len() != defs.len()
+            || songs
+                .iter()
+                .zip(defs)
+                .any(|(s, d)| s.len() != d.songs.len())
+        {
+            return Err(Error::argument(
+                "the `included` flags do not match the definitions: only `included` may be \
+                 edited in `Dataset.datasets` (to change definitions, write them to files and \
+                 build a new Dataset)",
+            ));
+        }
+        self.dataset_included = datasets;
+        self.song_included = songs;
+        Ok(())
     }
 
     /// `(definition index, song index)` of each item of `paths`.

@@ -16,14 +16,14 @@
 //! let not_bach = bach.complement(&FilterOptions::default()).unwrap();
 //! assert_eq!(bach.len() + not_bach.len(), all.len());
 //! assert_eq!(either.len(), bach.len() + piano.len() - bach_piano.len());
-//! let splits = all.choice(&[0.7, 0.3], 42).unwrap();
+//! let splits = all.choice(&[0.7, 0.3], 42).unwrap(); // as ASMD 0.5.1 with random_state=42
 //! assert_eq!(splits[0].len() + splits[1].len(), all.len());
 //! ```
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use super::{Dataset, FilterOptions};
+use super::{Dataset, FilterOptions, LegacyRandom};
 use crate::error::{Error, Result};
 
 impl Dataset {
@@ -111,34 +111,42 @@ impl Dataset {
         self.with_flags(songs).filter_owned(opts)
     }
 
-    /// Split the included songs into `p.len()` non-overlapping datasets: each song goes to
-    /// split `k` with probability `p[k] / sum(p)`, drawn independently (as the reference
-    /// does). Deterministic for a seed (PCG-64 MCG). `paths` keep this dataset's output
-    /// choices (mixed/sources).
+    /// Split the items into `p.len()` non-overlapping datasets: each item goes to split
+    /// `k` with probability `p[k] / sum(p)`, drawn independently, exactly as ASMD 0.5.1's
+    /// `choice(dataset, p, random_state=seed)` drew them (numpy's `RandomState(seed)`,
+    /// see [`LegacyRandom`]): the same seed gives the same split as 0.5.1. `seed` must
+    /// be below 2^32 (as numpy's). `paths` keep this dataset's output choices.
     pub fn choice(&self, p: &[f64], seed: u64) -> Result<Vec<Dataset>> {
-        let total = check_weights(p)?;
-        let mut rng = Pcg64Mcg::seed_from_u64(seed);
-        let splits: Vec<usize> = (0..self.items.len())
-            .map(|_| {
-                let u = rng.random::<f64>() * total;
-                let mut acc = 0.0;
-                for (k, w) in p.iter().enumerate() {
-                    acc += w;
-                    if u < acc {
-                        return k;
-                    }
-                }
-                p.iter().rposition(|&w| w > 0.0).unwrap_or(0)
-            })
-            .collect();
-        Ok(self.split_by(&splits, p.len()))
+        check_weights(p)?;
+        let mut rng = LegacyRandom::new(seed)?;
+        let splits = rng.choice_f32_normalised(p, self.paths.len());
+        self.split(&splits, p.len())
+    }
+
+    /// Split the items by a given assignment: item `i` goes to split `splits[i]` (e.g.
+    /// drawn by numpy from a user's random generator). `splits` has one entry per item,
+    /// each below `n_splits`.
+    pub fn split(&self, splits: &[usize], n_splits: usize) -> Result<Vec<Dataset>> {
+        if splits.len() != self.paths.len() {
+            return Err(Error::argument(format!(
+                "{} split indices for {} items",
+                splits.len(),
+                self.paths.len()
+            )));
+        }
+        if let Some(k) = splits.iter().find(|&&k| k >= n_splits) {
+            return Err(Error::argument(format!(
+                "split index {k} out of range for {n_splits} splits"
+            )));
+        }
+        Ok(self.split_by(splits, n_splits))
     }
 
     /// Like [`Dataset::choice`], but with exact proportions: the songs are shuffled
     /// (seeded) and cut into consecutive runs of `round(p[k] / sum(p) * n)` songs.
     pub fn choice_exact(&self, p: &[f64], seed: u64) -> Result<Vec<Dataset>> {
         let total = check_weights(p)?;
-        let n = self.items.len();
+        let n = self.paths.len();
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = Pcg64Mcg::seed_from_u64(seed);
         for i in (1..n).rev() {
@@ -172,22 +180,31 @@ impl Dataset {
     }
 
     fn split_by(&self, splits: &[usize], n_splits: usize) -> Vec<Dataset> {
+        // items no longer tied to songs (paths replaced by hand): split the paths only
+        let tied = self.items.len() == self.paths.len();
         (0..n_splits)
             .map(|k| {
                 let mut d = self.clone();
-                for s in d.song_included.iter_mut() {
-                    s.iter_mut().for_each(|x| *x = false);
-                }
                 let mut paths = Vec::new();
                 let mut items = Vec::new();
-                for (i, &(di, si)) in self.items.iter().enumerate() {
-                    if splits[i] == k {
-                        d.song_included[di][si] = true;
-                        paths.push(self.paths[i].clone());
-                        items.push((di, si));
+                if tied {
+                    for s in d.song_included.iter_mut() {
+                        s.iter_mut().for_each(|x| *x = false);
                     }
                 }
-                d.check_consistency();
+                for (i, p) in self.paths.iter().enumerate() {
+                    if splits[i] == k {
+                        paths.push(p.clone());
+                        if tied {
+                            let (di, si) = self.items[i];
+                            d.song_included[di][si] = true;
+                            items.push((di, si));
+                        }
+                    }
+                }
+                if tied {
+                    d.check_consistency();
+                }
                 d.paths = paths;
                 d.items = items;
                 d.rebuild_chunks();
@@ -200,6 +217,13 @@ impl Dataset {
 fn check_weights(p: &[f64]) -> Result<f64> {
     if p.is_empty() {
         return Err(Error::argument("`p` must hold at least one weight"));
+    }
+    if p.len() > crate::limits::MAX_SPLITS {
+        return Err(Error::argument(format!(
+            "`p` asks for {} splits: the limit is {} (each split is a dataset)",
+            p.len(),
+            crate::limits::MAX_SPLITS
+        )));
     }
     if let Some(w) = p.iter().find(|w| !w.is_finite() || **w < 0.0) {
         return Err(Error::argument(format!(

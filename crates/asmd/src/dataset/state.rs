@@ -163,8 +163,11 @@ impl Dataset {
             items,
             chunks: Default::default(),
         };
+        d.paths = paths;
+        if d.items.len() != d.paths.len() {
+            d.items.clear();
+        }
         d.rebuild_chunks();
-        d.set_paths(paths);
         Ok(d)
     }
 }

@@ -6,13 +6,25 @@
 //! value may be unknown. Keys this schema does not define are kept ([`Definition::extra`],
 //! [`Song::extra`]) so that tools built on top (and [`Definition::to_json`]) see them.
 //!
-//! The official collection (7 datasets, 1,787 songs) is embedded in the binary:
-//! [`official`].
+//! **Derived definitions.** Users write new definitions from `Dataset.get_songs()`
+//! (e.g. songs relabelled with new groups) with only `name` and `songs` at the dataset
+//! level, as ASMD 0.5.1 accepts. So every dataset-level key but `name` and `songs` is
+//! optional: an absent key means *unknown* (`ensemble` unknown, no instruments, formats
+//! `unknown`, no availability table, no install recipe). Songs may carry the keys
+//! `get_songs()` adds: `included` (a boolean, dropped: every song starts included) and
+//! `dataset` (a string, kept: the dataset the song comes from, whose ensemble flag and
+//! availability table a definition without them inherits, see
+//! [`crate::dataset::Collection::table_of`]). A key that is present with a wrong
+//! type or value is still an error with its JSON path.
+//!
+//! The official collection (8 datasets, 1,792 songs) is embedded in the binary:
+//! [`official`]; [`OFFICIAL_DIR`] names it among directories ([`load_dirs`]).
 //!
 //! ```
 //! let defs = asmd::definition::official().unwrap();
 //! let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
-//! assert_eq!(names, ["Bach10", "Maestro", "MusicNet", "PHENICX", "SMD", "traditional_flute", "vienna_corpus"]);
+//! assert_eq!(names, ["Bach10", "Maestro", "MusicNet", "PHENICX", "SMD", "TRIOS_dataset",
+//!                    "traditional_flute", "vienna_corpus"]);
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -213,6 +225,12 @@ impl Definition {
 }
 
 impl Song {
+    /// The dataset the song was taken from (its `dataset` key, written by
+    /// `Dataset.get_songs()`), if it names one.
+    pub fn origin_dataset(&self) -> Option<&str> {
+        self.extra.get("dataset").and_then(Value::as_str)
+    }
+
     /// The song as JSON, in the schema's layout (unknown keys included).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -251,7 +269,7 @@ fn strip_position(msg: &str) -> String {
 //
 // The value is consumed (its strings move into the definition, nothing is copied), and
 // the JSON path of each place is a closure, formatted only when there is an error: the
-// official collection's 1,787 songs parse without building a single path.
+// official collection's 1,792 songs parse without building a single path.
 
 /// A JSON path, made on demand.
 type Loc<'a> = &'a dyn Fn() -> String;
@@ -360,19 +378,26 @@ fn parse_definition(v: Value, origin: &Path) -> Result<Definition> {
             format!("`{name}` is not usable as a folder name"),
         ));
     }
-    let ensemble = match c.take(&mut o, "ensemble", &root)? {
-        Value::String(s) if s == "unknown" => None,
-        other => Some(c.boolean(&other, &at("$.ensemble"))?),
+    let ensemble = match o.shift_remove("ensemble") {
+        None => None,
+        Some(Value::String(s)) if s == "unknown" => None,
+        Some(other) => Some(c.boolean(&other, &at("$.ensemble"))?),
     };
     let groups = match o.shift_remove("groups") {
         Some(g) => c.strings(g, &at("$.groups"))?,
         None => vec!["all".to_string()],
     };
-    let instruments = c.strings(c.take(&mut o, "instruments", &root)?, &at("$.instruments"))?;
+    let instruments = match o.shift_remove("instruments") {
+        None => Vec::new(),
+        Some(i) => c.strings(i, &at("$.instruments"))?,
+    };
     let sources_format = c.format_of(&mut o, "sources")?;
     let recording_format = c.format_of(&mut o, "recording")?;
-    let gt = c.take(&mut o, "ground_truth", &root)?;
-    let ground_truth = parse_gt_levels(&c, gt)?;
+    let ground_truth = match o.shift_remove("ground_truth") {
+        None => IndexMap::new(),
+        Some(Value::String(s)) if s == "unknown" => IndexMap::new(),
+        Some(gt) => parse_gt_levels(&c, gt)?,
+    };
     let install = match o.shift_remove("install") {
         Some(i) => parse_install(&c, i)?,
         None => Install::default(),
@@ -524,6 +549,19 @@ fn parse_song(c: &Ctx, v: Value, index: usize) -> Result<Song> {
     };
     let ground_truth = c.strings(c.take(&mut o, "ground_truth", &path)?, &sub("ground_truth"))?;
     let groups = c.strings(c.take(&mut o, "groups", &path)?, &sub("groups"))?;
+    // what `Dataset.get_songs()` adds: `included` is state (every song starts included),
+    // `dataset` names the song's original dataset
+    if let Some(inc) = o.shift_remove("included") {
+        c.boolean(&inc, &sub("included"))?;
+    }
+    if let Some(ds) = o.get("dataset") {
+        if !ds.is_string() {
+            return Err(c.err(
+                &sub("dataset"),
+                format!("expected a dataset name (a string), found {}", kind(ds)),
+            ));
+        }
+    }
     let song = Song {
         title,
         composer,
@@ -603,8 +641,56 @@ pub fn load_dir(dir: impl AsRef<Path>, on_invalid: OnInvalid) -> Result<Vec<Defi
     Ok(out)
 }
 
+/// The name that stands for the embedded official collection in a list of definition
+/// directories ([`load_dirs`], `Dataset::new`, `asmd --definitions`): the official
+/// definitions' `origin` is `<embedded>/Name.json`, so their "directory" is `<embedded>`.
+/// It lets a collection combine the official definitions with custom ones, as ASMD
+/// 0.5.1's `definitions=[<package>/definitions, mine]` did.
+pub const OFFICIAL_DIR: &str = "<embedded>";
+
+/// True when `dir` is [`OFFICIAL_DIR`].
+pub fn is_official_dir(dir: &Path) -> bool {
+    dir.as_os_str() == OFFICIAL_DIR
+}
+
+/// Load several directories of definitions in order ([`OFFICIAL_DIR`] stands for the
+/// embedded official collection).
+///
+/// A dataset defined twice with identical content (the same folder listed twice, or a
+/// copy of an official definition next to custom ones) is kept once, at its first place.
+/// Two different definitions of one name are kept both here; a `Dataset` then refuses
+/// them with an error naming both files (names key datasets everywhere: filters, chunks,
+/// set operations).
+///
+/// ```
+/// use asmd::definition::{load_dirs, OFFICIAL_DIR, OnInvalid};
+/// let defs = load_dirs(&[OFFICIAL_DIR, OFFICIAL_DIR], OnInvalid::Fail).unwrap();
+/// assert_eq!(defs.len(), asmd::definition::official().unwrap().len());
+/// ```
+pub fn load_dirs<P: AsRef<Path>>(dirs: &[P], on_invalid: OnInvalid) -> Result<Vec<Definition>> {
+    let mut out: Vec<Definition> = Vec::new();
+    for dir in dirs {
+        let dir = dir.as_ref();
+        let defs = if is_official_dir(dir) {
+            official()?.to_vec()
+        } else {
+            load_dir(dir, on_invalid)?
+        };
+        for d in defs {
+            let same = out
+                .iter()
+                .filter(|o| o.name == d.name)
+                .any(|o| o.to_json() == d.to_json());
+            if !same {
+                out.push(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The embedded official collection, in file-name order.
-const OFFICIAL: [(&str, &str); 7] = [
+const OFFICIAL: [(&str, &str); 8] = [
     (
         "Bach10.json",
         include_str!("../../../../definitions/Bach10.json"),
@@ -622,6 +708,10 @@ const OFFICIAL: [(&str, &str); 7] = [
         include_str!("../../../../definitions/PHENICX.json"),
     ),
     ("SMD.json", include_str!("../../../../definitions/SMD.json")),
+    (
+        "TRIOS_dataset.json",
+        include_str!("../../../../definitions/TRIOS_dataset.json"),
+    ),
     (
         "traditional_flute.json",
         include_str!("../../../../definitions/traditional_flute.json"),
@@ -677,8 +767,8 @@ mod tests {
     #[test]
     fn official_collection_loads() {
         let defs = official().unwrap();
-        assert_eq!(defs.len(), 7);
-        assert_eq!(defs.iter().map(|d| d.songs.len()).sum::<usize>(), 1787);
+        assert_eq!(defs.len(), 8);
+        assert_eq!(defs.iter().map(|d| d.songs.len()).sum::<usize>(), 1792);
         let musicnet = defs.iter().find(|d| d.name == "MusicNet").unwrap();
         assert!(musicnet
             .songs
@@ -753,6 +843,13 @@ mod tests {
             ("groups", Some(json!("all"))),
             ("year", Some(json!(1720))),
             ("notes", Some(json!({"a": [1, 2.5, null, "x"]}))),
+            ("included", Some(json!(true))),
+            ("included", Some(json!(false))),
+            ("included", Some(json!("yes"))),
+            ("included", Some(json!(null))),
+            ("dataset", Some(json!("Maestro"))),
+            ("dataset", Some(json!(3))),
+            ("dataset", Some(json!(null))),
         ];
         for (key, value) in edits {
             let mut v = minimal();
@@ -772,6 +869,22 @@ mod tests {
                 (None, Err(_)) => {}
                 (f, d) => panic!("{key}: {value:?}: fast {f:?}, validating {d:?}"),
             }
+        }
+        // dataset-level keys a derived definition leaves out
+        for key in [
+            "ensemble",
+            "groups",
+            "instruments",
+            "sources",
+            "recording",
+            "ground_truth",
+            "install",
+        ] {
+            let mut v = minimal();
+            v.as_object_mut().unwrap().remove(key);
+            let text = v.to_string();
+            let fast = songs::read(&text, Path::new("defs/demo.json")).expect(key);
+            assert_eq!(fast, validating(&text).unwrap(), "{key}");
         }
         // duplicate keys: the last value wins in both, at the first one's place
         let text = r#"{"name": "d", "ensemble": false, "instruments": ["piano"],
@@ -799,8 +912,53 @@ mod tests {
         v["songs"][0].as_object_mut().unwrap().remove("title");
         expect_err(v, "$.songs[0]", "missing required key `title`");
         let mut v = minimal();
-        v.as_object_mut().unwrap().remove("ground_truth");
-        expect_err(v, "$", "missing required key `ground_truth`");
+        v.as_object_mut().unwrap().remove("songs");
+        expect_err(v, "$", "missing required key `songs`");
+    }
+
+    #[test]
+    fn derived_definitions_need_only_name_and_songs() {
+        // what `json.dump({"name": ..., "songs": d.get_songs()})` writes
+        let mut song = minimal()["songs"][0].clone();
+        song["dataset"] = "demo".into();
+        song["included"] = true.into();
+        song["groups"] = serde_json::json!(["all", "ctx_a"]);
+        let v = serde_json::json!({"name": "new_def", "songs": [song]});
+        let d = parse(&v).unwrap();
+        assert_eq!(d.ensemble, None);
+        assert!(d.instruments.is_empty() && d.ground_truth.is_empty());
+        assert_eq!(
+            (d.sources_format.as_str(), d.recording_format.as_str()),
+            ("unknown", "unknown")
+        );
+        assert_eq!(d.install, Install::default());
+        assert_eq!(d.songs[0].groups, ["all", "ctx_a"]);
+        assert_eq!(d.songs[0].origin_dataset(), Some("demo"));
+        // `included` is state, not data
+        assert!(!d.songs[0].extra.contains_key("included"));
+        // and the result round-trips
+        let back = Definition::from_json_str(&d.to_json().to_string(), "x.json").unwrap();
+        assert_eq!(back.songs, d.songs);
+        // malformed values still name their place
+        let mut bad = v.clone();
+        bad["songs"][0]["included"] = "yes".into();
+        expect_err(bad, "$.songs[0].included", "expected true or false");
+        let mut bad = v.clone();
+        bad["songs"][0]["dataset"] = 3.into();
+        expect_err(bad, "$.songs[0].dataset", "expected a dataset name");
+        let mut bad = v.clone();
+        bad["ensemble"] = "yes".into();
+        expect_err(bad, "$.ensemble", "expected true or false");
+        let mut bad = v.clone();
+        bad["ground_truth"] = serde_json::json!({"all": {"precise": 1}});
+        expect_err(
+            bad,
+            "$.ground_truth.all.precise",
+            "unknown ground-truth type",
+        );
+        let mut bad = v;
+        bad["songs"][0].as_object_mut().unwrap().remove("groups");
+        expect_err(bad, "$.songs[0]", "missing required key `groups`");
     }
 
     #[test]

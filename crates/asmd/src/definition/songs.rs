@@ -92,6 +92,8 @@ enum Key {
     Sources,
     GroundTruth,
     Groups,
+    Included,
+    Dataset,
     Other(String),
 }
 
@@ -112,6 +114,8 @@ impl<'de> Deserialize<'de> for Key {
                     "sources" => Key::Sources,
                     "ground_truth" => Key::GroundTruth,
                     "groups" => Key::Groups,
+                    "included" => Key::Included,
+                    "dataset" => Key::Dataset,
                     other => Key::Other(other.to_string()),
                 })
             }
@@ -148,6 +152,13 @@ impl<'de> Deserialize<'de> for FastSong {
                         Key::Sources => sources = Some(m.next_value::<PathList>()?.0),
                         Key::GroundTruth => ground_truth = Some(m.next_value::<StrList>()?.0),
                         Key::Groups => groups = Some(m.next_value::<StrList>()?.0),
+                        // state added by `get_songs()`: checked, then dropped
+                        Key::Included => {
+                            m.next_value::<bool>()?;
+                        }
+                        Key::Dataset => {
+                            extra.insert("dataset".into(), Value::String(m.next_value()?));
+                        }
                         Key::Other(k) => {
                             extra.insert(k, m.next_value()?);
                         }

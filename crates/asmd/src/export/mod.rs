@@ -39,6 +39,7 @@
 //! assert_eq!(t[0].notes.len(), 0);
 //! ```
 
+pub mod names;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod shards;

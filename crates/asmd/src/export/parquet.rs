@@ -1,18 +1,23 @@
-//! Write the export [`Tables`] as Parquet, partitioned by dataset (Hive layout):
+//! Write the export [`Tables`] as Parquet, one file per table and dataset:
 //!
 //! ```text
-//! OUT/songs/dataset=Bach10/part-0.parquet
-//! OUT/notes/dataset=Bach10/part-0.parquet
+//! OUT/songs/Bach10/part-0.parquet
+//! OUT/notes/Bach10/part-0.parquet
 //! ...                                       (songs, notes, pedals, beats, f0)
 //! ```
 //!
-//! The `dataset` column comes from the folder name (readers add it: pyarrow
-//! `pq.read_table(OUT/"notes")`, DuckDB `read_parquet('OUT/notes/*/*.parquet',
-//! hive_partitioning = true)`, polars `scan_parquet(..., hive_partitioning=True)`).
+//! Every file holds a `dataset` column (its last one), so every reader keeps it with
+//! its plain call, whole folder or single file: pyarrow `pq.read_table(OUT/"notes")`,
+//! DuckDB `read_parquet('OUT/notes/*/*.parquet')`, polars
+//! `read_parquet('OUT/notes/')`, HF `load_dataset('parquet', data_dir='OUT/notes')`
+//! (which reads the files one by one and drops Hive partition columns: a
+//! `dataset=<name>` folder layout lost the column there, and a column repeating a Hive
+//! partition makes `pq.read_table` refuse the folder, so the folders carry no `=`).
 //! Snappy-compressed; lists of strings as standard 3-level `LIST`s; nullable columns
 //! as `optional`. Every table is written for every dataset, empty ones included, so
-//! the schema is always discoverable. The output appears atomically: it is written
-//! into a temporary sibling folder and renamed at the end.
+//! the schema is always discoverable. Two datasets whose names differ only in case are
+//! refused (they would share a folder on macOS and Windows). The output appears
+//! atomically: it is written into a temporary sibling folder and renamed at the end.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -101,6 +106,8 @@ fn schema(table: &str) -> String {
         ]
         .join("\n"),
     };
+    // every table ends with the dataset's name
+    let body = format!("{body}\nrequired binary dataset (STRING)");
     // primitive fields end with `;`, groups with their closing brace
     let body: Vec<String> = body
         .lines()
@@ -212,6 +219,12 @@ fn small(v: &[u16]) -> Vec<i32> {
 }
 
 fn columns<'a>(t: &'a Tables, table: &str) -> Vec<Col<'a>> {
+    let mut cols = table_columns(t, table);
+    cols.push(Col::Str(vec![t.dataset.as_str(); t.rows(table)]));
+    cols
+}
+
+fn table_columns<'a>(t: &'a Tables, table: &str) -> Vec<Col<'a>> {
     match table {
         "songs" => {
             let s = &t.songs;
@@ -326,12 +339,25 @@ pub fn write(tables: &[Tables], out: &Path, overwrite: bool) -> Result<Written> 
         .prefix(".asmd-export-")
         .tempdir_in(&parent)
         .with_path(&parent)?;
+    for (i, t) in tables.iter().enumerate() {
+        if let Some(o) = tables[..i]
+            .iter()
+            .find(|o| o.dataset.to_lowercase() == t.dataset.to_lowercase())
+        {
+            return Err(Error::new(
+                ErrorKind::Argument,
+                format!(
+                    "datasets `{}` and `{}` would share the folder of one table on file systems that ignore case; rename one of them",
+                    o.dataset, t.dataset
+                ),
+            )
+            .with_file(out));
+        }
+    }
     let mut written = Written::default();
     for t in tables {
         for (k, table) in Tables::NAMES.iter().enumerate() {
-            let rel = PathBuf::from(table)
-                .join(format!("dataset={}", t.dataset))
-                .join("part-0.parquet");
+            let rel = PathBuf::from(table).join(&t.dataset).join("part-0.parquet");
             write_table(t, table, &tmp.path().join(&rel))?;
             written.rows[k] += t.rows(table);
             written.files.push(out.join(rel));

@@ -227,10 +227,17 @@ impl PyJsonWriter {
         let _ = write!(self.buf, "{x}");
     }
 
-    /// Write a number as an integer when `as_int` and it is integral, else as a float.
+    /// Write a number as an integer when `as_int` and it is integral (all its digits,
+    /// whatever its magnitude, as Python writes an `int`), else as a float.
     pub fn number(&mut self, x: f64, as_int: bool) {
-        if as_int && x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 {
-            self.int(x as i64)
+        if as_int && x.is_finite() && x.fract() == 0.0 {
+            if x.abs() < 9.0e15 {
+                self.int(x as i64)
+            } else {
+                // beyond i64: the exact decimal value of the double
+                self.value_prefix();
+                let _ = write!(self.buf, "{x:.0}");
+            }
         } else {
             self.float(x)
         }
@@ -254,8 +261,12 @@ impl PyJsonWriter {
         self.buf.push_str("null");
     }
 
-    /// Write a list of numbers.
+    /// Write a list of numbers: all as integers when `as_int` and every one is integral,
+    /// else all as floats. A list is never written half and half, so reading it back
+    /// (a column counts as integers only when every item is an integer literal) gives
+    /// the same column, and writing that gives the same text.
     pub fn numbers(&mut self, xs: &[f64], as_int: bool) {
+        let as_int = as_int && xs.iter().all(|x| x.is_finite() && x.fract() == 0.0);
         self.begin_array();
         for &x in xs {
             self.number(x, as_int);
@@ -353,6 +364,25 @@ mod tests {
         let mut s = String::new();
         write_py_string(&mut s, "é\"\n\u{1F600}");
         assert_eq!(s, "\"\\u00e9\\\"\\n\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn integer_lists_keep_every_digit_and_are_never_half_floats() {
+        let text = |xs: &[f64], as_int: bool| {
+            let mut w = PyJsonWriter::new(None);
+            w.numbers(xs, as_int);
+            w.finish()
+        };
+        // Python writes an int with all its digits, however large
+        assert_eq!(
+            text(&[63.0, 18446744073709551616.0, -1e16], true),
+            "[63, 18446744073709551616, -10000000000000000]"
+        );
+        // one item that is not an integer makes the whole list floats, so that reading
+        // the list back (integers only if every item is one) gives the same list
+        assert_eq!(text(&[63.0, 63.5], true), "[63.0, 63.5]");
+        assert_eq!(text(&[63.0, f64::INFINITY], true), "[63.0, Infinity]");
+        assert_eq!(text(&[63.0, 64.0], false), "[63.0, 64.0]");
     }
 
     #[test]

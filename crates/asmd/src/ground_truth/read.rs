@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::{decimal, GroundTruth, IntColumns, NoteGroup, Pedal, UNKNOWN_INSTRUMENT};
 use crate::error::{Error, IoContext, Result};
+use crate::limits::DEFLATE_MAX_RATIO;
 use crate::scratch::Scratch;
 
 impl GroundTruth {
@@ -85,7 +86,14 @@ pub(crate) fn gunzip_into(raw: &[u8], path: &Path, out: &mut Vec<u8>) -> Result<
     }
     let t = &raw[raw.len() - 4..];
     let isize = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
-    // one-shot libdeflate when the trailer's size is plausible (single member < 4 GiB)
+    // The trailer is trusted only as far as the compressed bytes can hold (deflate
+    // expands at most 1032 times): a lie sizes nothing.
+    let isize = if isize as u64 <= (raw.len() as u64).saturating_mul(DEFLATE_MAX_RATIO) {
+        isize
+    } else {
+        0
+    };
+    // one-shot libdeflate when the trailer's size is plausible (single member < 1 GiB)
     if isize > 0 && isize < (1 << 30) {
         out.resize(isize, 0);
         let mut d = libdeflater::Decompressor::new();
@@ -559,6 +567,20 @@ impl<'a> Parser<'a> {
             return Ok(UNKNOWN_INSTRUMENT);
         }
         self.skip_ws();
+        // an integer literal is read exactly (the writer writes any i64), not via f64
+        let rest = &self.b[self.i..];
+        if let Some(s) = decimal::scan(rest).filter(|s| s.integer) {
+            let text = std::str::from_utf8(&rest[..s.len]).unwrap_or_default();
+            return match text.parse::<i64>() {
+                Ok(x) => {
+                    self.i += s.len;
+                    Ok(x)
+                }
+                Err(_) => Err(self.err(format!(
+                    "program number {text} is out of range (a 64-bit integer)"
+                ))),
+            };
+        }
         match self.number() {
             Ok((x, _)) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(x as i64),
             Ok((x, _)) => Err(self.err(format!("expected an integer program number, found {x}"))),
@@ -608,6 +630,43 @@ impl<'a> Parser<'a> {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn a_gzip_trailer_claiming_more_than_the_data_can_hold_is_not_believed() {
+        use std::io::Write;
+        let json = br#"{"f0": [1.5, 2.5]}"#;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(json).unwrap();
+        let mut gz = e.finish().unwrap();
+        let n = gz.len();
+        // the trailer says 1 GiB: once this made a 1 GiB buffer for a 40-byte file
+        gz[n - 4..].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        let mut out = Vec::new();
+        let err = gunzip_into(&gz, Path::new("t.json.gz"), &mut out).unwrap_err();
+        assert!(err.to_string().contains("gzip"), "{err}");
+        assert!(out.capacity() < 1 << 20, "{}", out.capacity());
+        // the true size still takes the one-shot path
+        gz[n - 4..].copy_from_slice(&(json.len() as u32).to_le_bytes());
+        gunzip_into(&gz, Path::new("t.json.gz"), &mut out).unwrap();
+        assert_eq!(out, json);
+    }
+
+    #[test]
+    fn every_written_instrument_reads_back_exactly() {
+        for x in [0, 40, 255, -1, i64::MAX, i64::MIN, (1 << 53) + 1] {
+            let gt = GroundTruth {
+                instrument: x,
+                ..Default::default()
+            };
+            let back = GroundTruth::from_json_slice(gt.to_json_string().as_bytes(), "t").unwrap();
+            assert_eq!(back.instrument, x);
+        }
+        let j = br#"{"instrument": 40.0}"#;
+        assert_eq!(GroundTruth::from_json_slice(j, "t").unwrap().instrument, 40);
+        let j = br#"{"instrument": 9223372036854775808}"#;
+        let err = GroundTruth::from_json_slice(j, "t").unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
 
     #[test]
     fn parses_minimal_and_remembers_int_columns() {

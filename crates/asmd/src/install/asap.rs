@@ -8,7 +8,9 @@
 //! (`<maestro>/2006/<name>.score.mid`), where the `from_midi_asap` converter looks for
 //! it. The scores are read straight out of the ASAP zip; nothing else is extracted.
 //! Rows whose performance is not installed are counted and skipped (ASMD 0.5.1 stopped
-//! with an error on the first one).
+//! with an error on the first one). Every score is written inside the Maestro folder
+//! ([`crate::files::Boundary`]), and members read from the zip are bounded
+//! ([`MAX_MEMBER`]) whatever their headers say.
 //!
 //! [`import`] is the whole operation for the Python `asmd.asap` module: download ASAP
 //! (honouring `ASMD_MIRROR`), then import into the Maestro folder of the install dir.
@@ -29,6 +31,41 @@ use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Where ASMD 0.5.1 downloaded ASAP from (GitHub redirects it to the current owner).
 pub const ASAP_URL: &str = "https://github.com/fosfrancesco/asap-dataset/archive/v1.1.zip";
+
+/// Largest `metadata.csv` or score read from the ASAP archive (they are a few KiB).
+pub const MAX_MEMBER: u64 = 64 << 20;
+
+/// Read one member of the ASAP zip, refusing more than [`MAX_MEMBER`] bytes.
+fn read_member<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    asap_zip: &Path,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let err = |m: String| {
+        Error::new(ErrorKind::Archive, m)
+            .with_file(asap_zip)
+            .at(name.to_string())
+    };
+    let mut e = zip.by_name(name).map_err(|e| err(format!("{what}: {e}")))?;
+    if e.size() > MAX_MEMBER {
+        return Err(err(format!(
+            "{what}: {} bytes, more than the {MAX_MEMBER} accepted",
+            e.size()
+        )));
+    }
+    let mut bytes = Vec::new();
+    (&mut e)
+        .take(MAX_MEMBER + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("{what}: {e}")))?;
+    if bytes.len() as u64 > MAX_MEMBER {
+        return Err(err(format!(
+            "{what}: expands beyond the {MAX_MEMBER} bytes accepted"
+        )));
+    }
+    Ok(bytes)
+}
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -117,14 +154,7 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
         .iter()
         .filter(|n| n.rsplit('/').next() == Some("metadata.csv"))
     {
-        let mut bytes = Vec::new();
-        zip.by_name(n)
-            .and_then(|mut e| e.read_to_end(&mut bytes).map_err(Into::into))
-            .map_err(|e| {
-                Error::new(ErrorKind::Archive, e.to_string())
-                    .with_file(asap_zip)
-                    .at(n.clone())
-            })?;
+        let bytes = read_member(&mut zip, n, asap_zip, "metadata")?;
         let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
         rows.extend(parse_metadata(
             &bytes,
@@ -138,6 +168,7 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
                 .with_file(asap_zip),
         );
     }
+    let inside = crate::files::Boundary::new(maestro_dir)?;
     let mut report = AsapReport::default();
     for r in rows {
         report.rows += 1;
@@ -154,17 +185,8 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
         } else {
             format!("{}/{}", r.csv_dir, r.score)
         };
-        let mut bytes = Vec::new();
-        zip.by_name(&member)
-            .and_then(|mut e| e.read_to_end(&mut bytes).map_err(Into::into))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Archive,
-                    format!("score listed in metadata.csv: {e}"),
-                )
-                .with_file(asap_zip)
-                .at(member.clone())
-            })?;
+        let bytes = read_member(&mut zip, &member, asap_zip, "score listed in metadata.csv")?;
+        inside.check_entry(&target)?;
         crate::files::write_atomically(&target, &bytes)?;
         report.copied += 1;
     }
@@ -174,6 +196,8 @@ pub fn import_from_zip(asap_zip: &Path, maestro_dir: &Path) -> Result<AsapReport
 /// Import from an extracted ASAP folder into `maestro_dir`.
 pub fn import_from_dir(asap_dir: &Path, maestro_dir: &Path) -> Result<AsapReport> {
     let files = super::state::walk_files(asap_dir)?;
+    let inside = crate::files::Boundary::new(maestro_dir)?;
+    let source = crate::files::Boundary::new(asap_dir)?;
     let mut report = AsapReport::default();
     for (rel, _) in files
         .iter()
@@ -187,7 +211,9 @@ pub fn import_from_dir(asap_dir: &Path, maestro_dir: &Path) -> Result<AsapReport
             match target_of(maestro_dir, &r.performance) {
                 Some((perf, target)) if perf.is_file() => {
                     let src = asap_dir.join(&r.csv_dir).join(&r.score);
+                    source.check_open(&src)?;
                     let bytes = std::fs::read(&src).with_path(&src)?;
+                    inside.check_entry(&target)?;
                     crate::files::write_atomically(&target, &bytes)?;
                     report.copied += 1;
                 }
@@ -208,6 +234,18 @@ pub fn maestro_dir_of(def: &Definition) -> Option<PathBuf> {
         .next()?;
     let mut parts = gt.split('/');
     Some(Path::new(parts.next()?).join(parts.next()?))
+}
+
+/// The ASAP archive ASMD 0.5.1 used (v1.1), as a fetch (`asap-dataset-1.1.zip` on
+/// mirrors).
+pub fn default_fetch() -> Fetch {
+    Fetch {
+        url: ASAP_URL.to_string(),
+        name: Some("asap-dataset-1.1.zip".to_string()),
+        alternatives: Vec::new(),
+        checksum: None,
+        size: None,
+    }
 }
 
 /// Options of [`import`].
@@ -242,12 +280,7 @@ impl AsapOptions {
         AsapOptions {
             install_dir: install_dir.into(),
             maestro,
-            fetch: Fetch {
-                url: ASAP_URL.to_string(),
-                name: Some("asap-dataset-1.1.zip".to_string()),
-                checksum: None,
-                size: None,
-            },
+            fetch: default_fetch(),
             mirror: Mirror::from_env(),
             net: NetOptions::default(),
             downloads: None,
@@ -268,6 +301,7 @@ impl AsapOptions {
 /// Download ASAP (mirror first) and import its scores into Maestro.
 pub fn import(opts: &AsapOptions) -> Result<AsapReport> {
     let maestro_dir = opts.install_dir.join(&opts.maestro);
+    crate::files::Boundary::new(&opts.install_dir)?.check_open(&maestro_dir)?;
     if !maestro_dir.is_dir() {
         return Err(
             Error::new(ErrorKind::NotFound, "Maestro is not installed here")

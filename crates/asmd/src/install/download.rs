@@ -30,7 +30,8 @@ use serde_json::Value;
 
 use super::checksum::{Checksum, Digests, Hasher};
 use super::http::{
-    content_range, describe, header, net_err, retryable, retryable_status, status_err, validator_of,
+    content_range, gave_up, header, net_err, retryable_status, status_err, transport_err,
+    validator_of,
 };
 use crate::error::{Error, IoContext, Result};
 
@@ -154,7 +155,7 @@ impl Http {
                         failures = 0;
                     }
                     if !retry || failures >= self.opts.retries {
-                        return Err(e);
+                        return Err(gave_up(e, failures + 1));
                     }
                     failures += 1;
                     std::thread::sleep(self.backoff(failures));
@@ -207,9 +208,7 @@ impl Http {
                 req = req.header("If-Range", v);
             }
         }
-        let mut resp = req
-            .call()
-            .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+        let mut resp = req.call().map_err(|e| transport_err(url, &e))?;
         let code = resp.status().as_u16();
         let reset = |hasher: &mut Hasher| -> Result<(), (Error, bool)> {
             *hasher = hasher.fresh();

@@ -37,9 +37,10 @@ pub enum Event<'a> {
     },
     /// Progress of a task (a download, an unpack...).
     Progress {
-        /// Dataset concerned (`ground truth` for the GT archive).
+        /// Dataset concerned (`ground truth` for the GT archive, `plan` while the plan
+        /// checks its sources).
         dataset: &'a str,
-        /// `download <name>`, `unpack <name>`, ...
+        /// `download <name>`, `unpack <name>`, `check sources` (units: sources), ...
         task: &'a str,
         /// Units done (bytes).
         done: u64,
@@ -80,6 +81,16 @@ impl Reporter {
         }
     }
 
+    /// A reporter that draws only on a terminal (with `opts.progress`): no plain lines
+    /// on a redirected stderr. For the plan, whose result is printed anyway.
+    pub(crate) fn terminal_only(opts: &InstallOptions) -> Reporter {
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        Reporter {
+            observer: opts.observer.clone(),
+            bars: (opts.progress && tty).then(MultiProgress::new),
+        }
+    }
+
     pub(crate) fn silent() -> Reporter {
         Reporter {
             observer: None,
@@ -115,6 +126,30 @@ impl Reporter {
         let bar = self.bars.as_ref().map(|m| {
             let b = m.add(crate::progress::bytes_bar(0, &format!("{dataset}: {task}")));
             b.set_length(0);
+            b
+        });
+        Task {
+            observer: self.observer.clone(),
+            bar,
+            dataset: dataset.to_string(),
+            task: task.to_string(),
+        }
+    }
+}
+
+impl Reporter {
+    /// A counting task drawn as a spinner (`⠋ checking sources: 3/9 sources checked`);
+    /// call the returned task's `update` with (done, total).
+    pub(crate) fn counter(&self, dataset: &str, task: &str, unit: &str) -> Task {
+        let bar = self.bars.as_ref().map(|m| {
+            let b = m.add(ProgressBar::new_spinner());
+            b.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{spinner}} {task}: {{pos}}/{{len}} {unit} [{{elapsed}}]"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(std::time::Duration::from_millis(100));
             b
         });
         Task {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use super::checksum::{Digests, Hasher};
 use super::download::{Http, Progress};
 use super::mega::{self, MegaFile, MegaLink};
-use super::recipe::{url_file_name, Fetch};
+use super::recipe::{url_file_name, Fetch, UNKNOWN_URL};
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
 /// Environment variable carrying the mirror to child processes.
@@ -56,16 +56,17 @@ impl Mirror {
             .map(|v| Mirror::parse(&v))
     }
 
-    /// The value to put in `$ASMD_MIRROR`.
+    /// The value to put in `$ASMD_MIRROR` (a folder made absolute: child processes run
+    /// in another working directory).
     pub fn to_env_value(&self) -> String {
         match self {
             Mirror::Url(u) => u.clone(),
-            Mirror::Dir(d) => d.to_string_lossy().into_owned(),
+            Mirror::Dir(d) => super::state::absolute(d).to_string_lossy().into_owned(),
         }
     }
 
-    /// Relative names under which `url` / `name` is looked up on the mirror.
-    fn candidates(url: &str, name: Option<&str>) -> Vec<String> {
+    /// Relative names under which `url` / `names` is looked up on the mirror.
+    fn candidates(url: &str, names: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         if !MegaLink::is_mega(url) {
             let no_query = url.split(['?', '#']).next().unwrap_or(url);
@@ -77,7 +78,7 @@ impl Mirror {
                 }
             }
         }
-        if let Some(n) = name {
+        for n in names {
             if !out.iter().any(|c| c == n) {
                 out.push(n.to_string());
             }
@@ -175,11 +176,12 @@ impl Fetcher {
         Fetcher { http, mirror }
     }
 
-    fn mirror_lookup(&self, url: &str, name: Option<&str>) -> Result<Option<Origin>> {
+    fn mirror_lookup(&self, url: &str, names: &[&str]) -> Result<Option<Origin>> {
         let Some(m) = &self.mirror else {
             return Ok(None);
         };
-        for c in Mirror::candidates(url, name) {
+        let url = if url == UNKNOWN_URL { "" } else { url };
+        for c in Mirror::candidates(url, names) {
             match m {
                 Mirror::Dir(d) => {
                     let p = d.join(&c);
@@ -208,20 +210,50 @@ impl Fetcher {
         let mut name = fetch.file_name();
         if name.is_none() && MegaLink::is_mega(&fetch.url) {
             let f = mega::resolve(&self.http, &MegaLink::parse(&fetch.url)?)?;
+            // the name comes from the file's owner: only a plain file name is used
             name = Some(
                 f.name
                     .clone()
+                    .filter(|n| super::recipe::is_plain_file_name(n))
                     .unwrap_or_else(|| format!("{}.bin", f.link.id)),
             );
             mega_file = Some(f);
         }
         let name = name.unwrap_or_else(|| "download".into());
-        if let Some(origin) = self.mirror_lookup(&fetch.url, Some(&name))? {
+        let mut names = vec![name.as_str()];
+        names.extend(fetch.alternatives.iter().map(String::as_str));
+        if let Some(origin) = self.mirror_lookup(&fetch.url, &names)? {
             let size = match &origin {
                 Origin::MirrorDir(p) => Some(std::fs::metadata(p).with_path(p)?.len()),
                 _ => None,
             };
+            // stored under the name found (an alternative keeps its own name)
+            let name = match &origin {
+                Origin::MirrorDir(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+                Origin::MirrorUrl(u) => url_file_name(u).map(|n| percent_decode(&n)),
+                _ => None,
+            }
+            .filter(|n| names.contains(&n.as_str()))
+            .unwrap_or(name);
             return Ok(Resolved { origin, name, size });
+        }
+        if !fetch.has_source() {
+            let mut all = names.iter().map(|n| format!("`{n}`"));
+            let first = all.next().unwrap_or_default();
+            let others: Vec<String> = all.collect();
+            let what = if others.is_empty() {
+                first
+            } else {
+                format!("{first} (or {})", others.join(", "))
+            };
+            let hint = match &self.mirror {
+                None => "pass --mirror DIR, DIR being a folder holding it".to_string(),
+                Some(m) => format!("the mirror {} does not hold it", m.to_env_value()),
+            };
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no download source is known for {what}: {hint}"),
+            ));
         }
         if MegaLink::is_mega(&fetch.url) {
             let f = match mega_file {
@@ -263,6 +295,7 @@ impl Fetcher {
         progress: Progress,
     ) -> Result<Fetched> {
         let dest = downloads.join(&r.name);
+        crate::files::Boundary::new(downloads)?.check_entry(&dest)?;
         let origin = r.origin.describe();
         match &r.origin {
             Origin::MirrorDir(p) => {
@@ -318,15 +351,31 @@ impl Fetcher {
     }
 
     /// Read a small text resource (a web page) from the mirror or the official URL.
-    pub fn get_text(&self, url: &str) -> Result<String> {
+    pub fn get_text(&self, url: &str) -> Result<PageText> {
         let name = url_file_name(url);
-        let bytes = match self.mirror_lookup(url, name.as_deref())? {
+        let found = self.mirror_lookup(url, name.as_deref().as_slice())?;
+        let origin = found
+            .as_ref()
+            .map_or_else(|| url.to_string(), Origin::describe);
+        let bytes = match found {
             Some(Origin::MirrorDir(p)) => std::fs::read(&p).with_path(&p)?,
             Some(Origin::MirrorUrl(u)) => self.http.get_bytes(&u, 64 << 20)?,
             _ => self.http.get_bytes(url, 64 << 20)?,
         };
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        Ok(PageText {
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            origin,
+        })
     }
+}
+
+/// A page read by [`Fetcher::get_text`].
+#[derive(Debug, Clone)]
+pub struct PageText {
+    /// Its text (invalid UTF-8 replaced).
+    pub text: String,
+    /// Where it was read ([`Origin::describe`]: the mirror's file or URL, else the URL).
+    pub origin: String,
 }
 
 fn check_size(fetch: &Fetch, actual: u64, p: &Path) -> Result<()> {
@@ -446,11 +495,11 @@ mod tests {
     #[test]
     fn mirror_candidates() {
         assert_eq!(
-            Mirror::candidates("http://repo/p/data/audio.zip?x=1", Some("audio.zip")),
+            Mirror::candidates("http://repo/p/data/audio.zip?x=1", &["audio.zip"]),
             ["p/data/audio.zip", "audio.zip"]
         );
         assert_eq!(
-            Mirror::candidates("https://mega.nz/#!a!b", Some("flute.zip")),
+            Mirror::candidates("https://mega.nz/#!a!b", &["flute.zip"]),
             ["flute.zip"]
         );
         assert_eq!(percent_decode("a%20b%2"), "a b%2");

@@ -6,8 +6,11 @@
 //! installed datasets (ASMD 0.5.1 matched the dataset name anywhere in the member path;
 //! here the path must start with the dataset's folder, optionally under one wrapper
 //! folder such as `./` or `ground_truth/`). Entries are checked like any archive's (no
-//! `..`, absolute paths or links out). A `.asmd-gt.json` marker is written into each
-//! dataset folder afterwards.
+//! `..`, absolute paths or links out), and the archive cannot replace the install markers
+//! (`.asmd-install.json`, `.asmd-gt.json`) at the top of a dataset folder. The chosen
+//! datasets' old ground-truth markers are removed first; a `.asmd-gt.json` marker is
+//! written into each dataset folder once every file is in place, so a failed extraction
+//! (whose files are removed again) leaves the ground truth marked as absent.
 //!
 //! ```
 //! let src = asmd::install::GtSource::official();
@@ -46,6 +49,7 @@ impl GtSource {
             fetch: Fetch {
                 url: GROUND_TRUTH_URL.to_string(),
                 name: Some("ground_truth.tar.gz".to_string()),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },
@@ -63,12 +67,31 @@ impl GtSource {
             fetch: Fetch {
                 url: url.to_string(),
                 name: Some(name),
+                alternatives: Vec::new(),
                 checksum: None,
                 size: None,
             },
             format,
         }
     }
+}
+
+/// What to do when the ground-truth archive cannot be fetched: rebuild the ground
+/// truth from the datasets' own annotations (`datasets`: the names as command
+/// arguments, empty for all).
+///
+/// ```
+/// assert!(asmd::install::gt_archive::convert_hint("Bach10").contains("--ground-truth convert"));
+/// ```
+pub fn convert_hint(datasets: &str) -> String {
+    let args = if datasets.is_empty() {
+        String::new()
+    } else {
+        format!(" {datasets}")
+    };
+    format!(
+        "The ground truth can be rebuilt from the datasets' own annotations instead: `asmd install{args} --ground-truth convert` (or `asmd convert{args}` once installed; Python: ground_truth='convert')"
+    )
 }
 
 pub(crate) fn fetch_archive(
@@ -78,6 +101,14 @@ pub(crate) fn fetch_archive(
     reporter: &Reporter,
 ) -> Result<Fetched> {
     let resolved = fetcher.resolve(&src.fetch)?;
+    reporter.message(
+        Some("ground truth"),
+        &format!(
+            "download {} from {}",
+            resolved.name,
+            resolved.origin.describe()
+        ),
+    );
     let task = reporter.task("ground truth", &format!("download {}", resolved.name));
     fetcher.fetch(
         &src.fetch,
@@ -130,12 +161,24 @@ pub(crate) fn extract_with(
         for skip in 0..2 {
             let first = comps.get(skip)?.as_os_str().to_str()?;
             if names.contains(&first) {
+                let top_name = comps.get(skip + 1)?.as_os_str();
+                if comps.len() == skip + 2
+                    && (top_name == state::MARKER || top_name == state::GT_MARKER)
+                {
+                    return None;
+                }
                 return (comps.len() > skip + 1).then(|| comps[skip..].iter().collect());
             }
         }
         None
     };
     std::fs::create_dir_all(&layout.install_dir).with_path(&layout.install_dir)?;
+    for n in &names {
+        let m = layout.dataset(n).join(state::GT_MARKER);
+        if std::fs::symlink_metadata(&m).is_ok() {
+            std::fs::remove_file(&m).with_path(&m)?;
+        }
+    }
     let written = unpack::unpack_selected(
         archive,
         format,

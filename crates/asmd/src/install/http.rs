@@ -3,6 +3,11 @@
 //! that may be transient (connection errors, timeouts, HTTP 408/429/5xx). Statuses are
 //! handled here, not by `ureq`, so every error names the URL and the HTTP status.
 //!
+//! A host name that does not resolve is not transient: offline, or with a mistyped
+//! host, every retry would fail the same way after the same wait, so the failure is
+//! reported at once (`cannot resolve the host name ...: not retried`). An error after
+//! retries says how many attempts were made ([`gave_up`]).
+//!
 //! Small requests live here ([`Http::probe`] for sizes, [`Http::get_bytes`] for pages,
 //! [`Http::get_range`] for byte ranges, [`Http::post_json`] for Mega's API); the resumable
 //! file download is in [`super::download`].
@@ -76,6 +81,59 @@ pub(super) fn net_err(url: &str, message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Network, message).with_file(url)
 }
 
+/// True when `e` is a failure to resolve the host name (no DNS answer, unknown host,
+/// or a resolver that timed out): retrying cannot help.
+pub(super) fn name_resolution_failed(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::Timeout(ureq::Timeout::Resolve) => true,
+        // the standard library's getaddrinfo failure ("failed to lookup address
+        // information: Name or service not known" / "Temporary failure in name
+        // resolution"), which ureq passes on as an I/O error
+        ureq::Error::Io(io) => {
+            let m = io.to_string();
+            m.contains("failed to lookup address") || m.contains("name resolution")
+        }
+        _ => false,
+    }
+}
+
+/// The host of a URL, for messages.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let auth = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let auth = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    match auth.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => auth,
+    }
+}
+
+/// A transport error as a message naming the URL (`url` for the host name).
+pub(super) fn describe_for(url: &str, e: &ureq::Error) -> String {
+    if name_resolution_failed(e) {
+        return format!(
+            "cannot resolve the host name `{}` (name resolution failed: offline, no DNS, or a mistyped host); not retried",
+            host_of(url)
+        );
+    }
+    describe(e)
+}
+
+/// The error of the last attempt, saying how many were made.
+pub(super) fn gave_up(e: Error, attempts: u32) -> Error {
+    if attempts <= 1 {
+        return e;
+    }
+    let mut out = Error::new(
+        e.kind(),
+        format!("{} (gave up after {attempts} attempts)", e.message()),
+    );
+    if let Some(f) = e.file() {
+        out = out.with_file(f);
+    }
+    out
+}
+
 pub(super) fn describe(e: &ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(_) => "timed out".into(),
@@ -86,16 +144,22 @@ pub(super) fn describe(e: &ureq::Error) -> String {
     }
 }
 
+/// True for transport failures worth another attempt (never name resolution).
 pub(super) fn retryable(e: &ureq::Error) -> bool {
-    matches!(
-        e,
-        ureq::Error::Timeout(_)
-            | ureq::Error::Io(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-            | ureq::Error::Protocol(_)
-            | ureq::Error::BodyStalled
-    )
+    !name_resolution_failed(e)
+        && matches!(
+            e,
+            ureq::Error::Timeout(_)
+                | ureq::Error::Io(_)
+                | ureq::Error::ConnectionFailed
+                | ureq::Error::Protocol(_)
+                | ureq::Error::BodyStalled
+        )
+}
+
+/// A transport error of a request to `url`: its message and whether to retry.
+pub(super) fn transport_err(url: &str, e: &ureq::Error) -> (Error, bool) {
+    (net_err(url, describe_for(url, e)), retryable(e))
 }
 
 pub(super) fn status_text(code: u16) -> &'static str {
@@ -195,7 +259,7 @@ impl Http {
                     failures += 1;
                     std::thread::sleep(self.backoff(failures));
                 }
-                Err((e, _)) => return Err(e),
+                Err((e, _)) => return Err(gave_up(e, failures + 1)),
             }
         }
     }
@@ -207,7 +271,7 @@ impl Http {
                 .agent
                 .head(url)
                 .call()
-                .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+                .map_err(|e| transport_err(url, &e))?;
             let code = resp.status().as_u16();
             if (200..300).contains(&code) {
                 let size = header(&resp, "content-length").and_then(|v| v.parse().ok());
@@ -228,7 +292,7 @@ impl Http {
                 .get(url)
                 .header("Range", "bytes=0-0")
                 .call()
-                .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+                .map_err(|e| transport_err(url, &e))?;
             let code = resp.status().as_u16();
             match code {
                 206 => Ok(RemoteInfo {
@@ -255,7 +319,7 @@ impl Http {
                 .agent
                 .get(url)
                 .call()
-                .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+                .map_err(|e| transport_err(url, &e))?;
             let code = resp.status().as_u16();
             if !(200..300).contains(&code) {
                 return Err((status_err(url, code), retryable_status(code)));
@@ -282,7 +346,7 @@ impl Http {
                 .get(url)
                 .header("Range", &format!("bytes={}-{}", start, start + len - 1))
                 .call()
-                .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+                .map_err(|e| transport_err(url, &e))?;
             let code = resp.status().as_u16();
             let mut out = Vec::new();
             let reader = resp.body_mut().with_config().reader();
@@ -321,7 +385,7 @@ impl Http {
                 .post(url)
                 .header("Content-Type", "application/json")
                 .send(text.as_bytes())
-                .map_err(|e| (net_err(url, describe(&e)), retryable(&e)))?;
+                .map_err(|e| transport_err(url, &e))?;
             let code = resp.status().as_u16();
             if !(200..300).contains(&code) {
                 return Err((status_err(url, code), retryable_status(code)));

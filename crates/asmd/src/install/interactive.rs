@@ -175,6 +175,8 @@ pub fn ask<R: BufRead, W: Write>(
                 .filter(|s| s.state != DatasetState::Installed)
                 .map(|s| s.name.clone())
                 .collect();
+            // "all": those without a source (and not on the mirror) are left out
+            opts.skip_unavailable = true;
             if opts.datasets.is_empty() {
                 io.say("Every dataset is installed already.")?;
                 return Ok(None);
@@ -269,6 +271,7 @@ pub fn run<R: BufRead, W: Write>(
         };
         let line = match &d.outcome {
             super::Outcome::Failed(e) => format!("{}: failed: {e}", d.name),
+            super::Outcome::Skipped(r) => format!("{}: skipped: {r}", d.name),
             o => format!("{}: {}{gt}", d.name, o.name()),
         };
         let _ = writeln!(output, "{line}");

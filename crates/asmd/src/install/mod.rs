@@ -3,9 +3,11 @@
 //! Data flow for `asmd install` ([`install`]):
 //! 1. **Choose**: [`InstallOptions`] names the install dir, the definitions and the
 //!    datasets (or the interactive mode, [`interactive`], asks for them).
-//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files),
-//!    disk needed, free space, time estimated from a measured throughput; `dry_run`
-//!    stops there.
+//! 2. **Plan** ([`plan::plan`]): download sizes (HTTP HEAD, Mega's API, mirror files;
+//!    every source probed at the same time, the sizes the definitions give shown
+//!    first), disk needed, free space, time estimated from a measured throughput;
+//!    `dry_run` stops there. A host name that does not resolve fails at once (no
+//!    retries: [`http`]).
 //! 3. **Per dataset, in parallel** ([`steps`]): the definition's [`recipe::Recipe`]
 //!    (declarative steps, or the legacy `url` + `post-process` lines) runs in a staging
 //!    folder: downloads ([`download`], [`mega`], [`fetch`] with `--mirror`) resume from
@@ -88,6 +90,9 @@ pub struct InstallOptions {
     pub definitions: Vec<Definition>,
     /// Datasets to install, by name (case-insensitive); empty = all.
     pub datasets: Vec<String>,
+    /// Leave out, with the reason, datasets whose files have no known source and are
+    /// not on the mirror (always done when `datasets` is empty, i.e. for "all").
+    pub skip_unavailable: bool,
     /// Ground truth: archive, conversion or nothing.
     pub ground_truth: GtMode,
     /// Where the ground-truth archive comes from.
@@ -119,6 +124,9 @@ pub struct InstallOptions {
     pub observer: Option<Observer>,
     /// Extra environment variables for shell lines.
     pub shell_env: Vec<(String, String)>,
+    /// The Python interpreter that has asmd: shell lines calling `python -m asmd...`
+    /// run it (default: `$ASMD_PYTHON`, which the Python package sets to itself).
+    pub python: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for InstallOptions {
@@ -143,13 +151,14 @@ impl std::fmt::Debug for InstallOptions {
 
 impl InstallOptions {
     /// Defaults: all datasets of `definitions`, GT archive, no shell, 3 parallel jobs,
-    /// progress bars, mirror from `$ASMD_MIRROR`.
+    /// progress bars, mirror from `$ASMD_MIRROR`, Python from `$ASMD_PYTHON`.
     pub fn new(install_dir: impl Into<PathBuf>, definitions: Vec<Definition>) -> InstallOptions {
         InstallOptions {
             install_dir: install_dir.into(),
             work_dir: None,
             definitions,
             datasets: Vec::new(),
+            skip_unavailable: false,
             ground_truth: GtMode::Archive,
             gt_source: GtSource::official(),
             convert: None,
@@ -165,6 +174,9 @@ impl InstallOptions {
             progress: true,
             observer: None,
             shell_env: Vec::new(),
+            python: std::env::var_os(shell::ENV_PYTHON)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -230,6 +242,10 @@ pub enum Outcome {
     AlreadyInstalled,
     /// A complete folder without marker was found and recorded as installed.
     Adopted,
+    /// Left out of an install of every dataset, for the reason given: its files have no
+    /// known source and the mirror does not hold them. (Named explicitly, such a dataset
+    /// fails with that reason instead.)
+    Skipped(String),
     /// Not installed: the error says why.
     Failed(Error),
 }
@@ -240,14 +256,32 @@ impl Outcome {
         !matches!(self, Outcome::Failed(_))
     }
 
-    /// `installed`, `already installed`, `adopted` or `failed`.
+    /// `installed`, `already installed`, `adopted`, `skipped` or `failed`.
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Installed => "installed",
             Outcome::AlreadyInstalled => "already installed",
             Outcome::Adopted => "adopted",
+            Outcome::Skipped(_) => "skipped",
             Outcome::Failed(_) => "failed",
         }
+    }
+
+    /// Why a dataset was skipped or failed.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Outcome::Skipped(r) => Some(r.clone()),
+            Outcome::Failed(e) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    /// True when the dataset is in place after the run.
+    pub fn in_place(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Installed | Outcome::AlreadyInstalled | Outcome::Adopted
+        )
     }
 }
 
@@ -320,6 +354,35 @@ fn lock(layout: &state::Layout) -> Result<InstallLock> {
         )
         .with_file(&p)),
     }
+}
+
+/// Why a dataset is left out of an install of *every* dataset: a file of its recipe has
+/// no known source and the mirror does not hold it (e.g. TRIOS, whose host is gone).
+/// Datasets named explicitly are never skipped (they fail with that reason), nor are
+/// installed ones.
+fn skip_reason(
+    opts: &InstallOptions,
+    def: &Definition,
+    rec: &recipe::Recipe,
+    fetcher: &fetch::Fetcher,
+    layout: &state::Layout,
+) -> Option<String> {
+    if !(opts.datasets.is_empty() || opts.skip_unavailable)
+        || (!opts.force && layout.dataset(&def.name).join(state::MARKER).is_file())
+    {
+        return None;
+    }
+    rec.fetches()
+        .into_iter()
+        .filter(|f| !f.has_source())
+        .find_map(|f| fetcher.resolve(f).err())
+        .map(|e| {
+            format!(
+                "{}; name it (`asmd install {}`) with a mirror to install it",
+                e.message(),
+                def.name
+            )
+        })
 }
 
 /// Install the chosen datasets (see the module documentation). Per-dataset failures
@@ -399,9 +462,12 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     asmd_dir: &asmd_dir,
                     opts,
                 };
-                let (outcome, received) = match steps::install_dataset(&ctx) {
-                    Ok((o, r)) => (o, r),
-                    Err(e) => (Outcome::Failed(e), 0),
+                let (outcome, received) = match skip_reason(opts, def, rec, &fetcher, &layout) {
+                    Some(reason) => (Outcome::Skipped(reason), 0),
+                    None => match steps::install_dataset(&ctx) {
+                        Ok((o, r)) => (o, r),
+                        Err(e) => (Outcome::Failed(e), 0),
+                    },
                 };
                 reporter.finished(&def.name, &outcome);
                 if let Some(slot) = outcomes.get(k) {
@@ -438,7 +504,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 .iter()
                 .zip(&report.datasets)
                 .filter(|(d, r)| {
-                    r.outcome.ok()
+                    r.outcome.in_place()
                         && (opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file())
                 })
                 .map(|(d, _)| *d)
@@ -461,7 +527,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                 Some(Err(e)) => Err(e.to_string()),
             };
             for (def, rep) in selected.iter().zip(report.datasets.iter_mut()) {
-                if !rep.outcome.ok() {
+                if !rep.outcome.in_place() {
                     continue;
                 }
                 let dir = layout.dataset(&def.name);
@@ -483,7 +549,10 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
                     }
                     Err(msg) => Err(Error::new(
                         ErrorKind::Network,
-                        format!("ground-truth archive: {msg}"),
+                        format!(
+                            "ground-truth archive: {msg}. {}",
+                            gt_archive::convert_hint(&def.name)
+                        ),
                     )),
                 });
             }
@@ -491,7 +560,7 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport> {
         GtMode::Convert => {
             if let Some(hook) = &opts.convert {
                 for (def, rep) in selected.iter().zip(report.datasets.iter_mut()) {
-                    if !rep.outcome.ok() {
+                    if !rep.outcome.in_place() {
                         continue;
                     }
                     let dir = layout.dataset(&def.name);

@@ -43,15 +43,22 @@ use super::unpack::ArchiveFormat;
 use crate::definition::Definition;
 use crate::error::{Error, Result};
 
+/// The `url` of a download step whose file has no known source: it is only looked up
+/// on the mirror (`--mirror`), under its `name` and `alternatives`.
+pub const UNKNOWN_URL: &str = "unknown";
+
 /// Something to fetch: a URL, the file name it is stored (and mirrored) under, and what
 /// it must look like.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fetch {
-    /// Official source (http, https or a public mega.nz link).
+    /// Official source (http, https or a public mega.nz link), or [`UNKNOWN_URL`].
     pub url: String,
     /// File name in the downloads folder and on mirrors (`None`: from the URL, or from
     /// Mega's attributes).
     pub name: Option<String>,
+    /// Other names the same file is known under, also looked up on mirrors (e.g. the
+    /// name of a re-upload).
+    pub alternatives: Vec<String>,
     /// Expected checksum.
     pub checksum: Option<Checksum>,
     /// Expected size in bytes.
@@ -64,9 +71,15 @@ impl Fetch {
         Fetch {
             url: url.into(),
             name: None,
+            alternatives: Vec::new(),
             checksum: None,
             size: None,
         }
+    }
+
+    /// False when no source is known ([`UNKNOWN_URL`]): only a mirror can provide it.
+    pub fn has_source(&self) -> bool {
+        self.url != UNKNOWN_URL
     }
 
     /// The file name: explicit, else the last segment of the URL's path (for Mega links,
@@ -80,6 +93,18 @@ impl Fetch {
         }
         url_file_name(&self.url)
     }
+}
+
+/// True for a name usable as one file in a folder: not empty, `.` or `..`, without
+/// separators or NUL (names from URLs, web pages, Mega's attributes and definitions).
+///
+/// ```
+/// use asmd::install::recipe::is_plain_file_name;
+/// assert!(is_plain_file_name("audio.zip"));
+/// assert!(!is_plain_file_name("../audio.zip") && !is_plain_file_name("..") && !is_plain_file_name("/etc/x"));
+/// ```
+pub fn is_plain_file_name(n: &str) -> bool {
+    !(n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\', '\0']))
 }
 
 /// Last path segment of a URL (query and fragment removed).
@@ -120,6 +145,8 @@ pub enum Step {
         from: String,
         /// Destination (a folder when it ends with `/`, exists as one, or several match).
         to: String,
+        /// Nothing matching is fine (e.g. a folder only some editions of an archive have).
+        optional: bool,
     },
     /// Copy files matching a glob (may read `&asmd_dir/...`).
     Copy {
@@ -127,6 +154,8 @@ pub enum Step {
         from: String,
         /// Destination.
         to: String,
+        /// Nothing matching is fine.
+        optional: bool,
     },
     /// Remove files or folders matching a glob (nothing matching is fine).
     Remove {
@@ -161,13 +190,33 @@ impl Step {
     /// One line describing the step (plans and logs).
     pub fn describe(&self) -> String {
         match self {
-            Step::Download { fetch, to } => match to {
-                Some(t) => format!("download {} to {t}", fetch.url),
-                None => format!("download {}", fetch.url),
-            },
+            Step::Download { fetch, to } => {
+                let what = if fetch.has_source() {
+                    fetch.url.clone()
+                } else {
+                    format!(
+                        "{} (no known source: from the mirror only)",
+                        fetch.file_name().unwrap_or_default()
+                    )
+                };
+                match to {
+                    Some(t) => format!("download {what} to {t}"),
+                    None => format!("download {what}"),
+                }
+            }
             Step::Unpack { archive, to, .. } => format!("unpack {archive} into {to}"),
-            Step::Move { from, to } => format!("move {from} to {to}"),
-            Step::Copy { from, to } => format!("copy {from} to {to}"),
+            Step::Move { from, to, optional } => {
+                format!(
+                    "move {from} to {to}{}",
+                    if *optional { " (if any)" } else { "" }
+                )
+            }
+            Step::Copy { from, to, optional } => {
+                format!(
+                    "copy {from} to {to}{}",
+                    if *optional { " (if any)" } else { "" }
+                )
+            }
             Step::Remove { path } => format!("remove {path}"),
             Step::DownloadLinks { page, accept, to } => {
                 format!(
@@ -226,6 +275,7 @@ impl Recipe {
             let fetch = Fetch {
                 url: url.clone(),
                 name: None,
+                alternatives: Vec::new(),
                 checksum,
                 size,
             };
@@ -245,9 +295,7 @@ impl Recipe {
             }
         }
         if !def.install.post_process.is_empty() {
-            steps.push(Step::Shell {
-                lines: def.install.post_process.clone(),
-            });
+            steps.extend(legacy_lines(def));
         }
         Ok(Recipe {
             steps,
@@ -291,6 +339,63 @@ impl Recipe {
     }
 }
 
+/// True for a line that is exactly `python -m asmd.asap` (or `python3`): ASMD 0.5.1's
+/// Maestro post-process, which the built-in ASAP step replaces.
+///
+/// ```
+/// use asmd::install::recipe::is_asap_line;
+/// assert!(is_asap_line("python -m asmd.asap") && is_asap_line("  python3  -m asmd.asap "));
+/// assert!(!is_asap_line("python -m asmd.asap --x") && !is_asap_line("cd x && python -m asmd.asap"));
+/// ```
+pub fn is_asap_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    matches!(words.as_slice(), ["python" | "python3", "-m", "asmd.asap"])
+}
+
+/// True for a line with nothing to run (blank or a comment).
+fn is_inert(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// A legacy definition's `post-process` lines as steps: runs of shell lines, split at
+/// each `python -m asmd.asap` line, which becomes the built-in [`Step::AsapScores`]
+/// (importing into the Maestro folder the definition's ground-truth paths name, inside
+/// the dataset). Runs with nothing to execute (only blank lines and comments) are
+/// dropped. A definition whose paths name no such folder keeps the line as shell code.
+fn legacy_lines(def: &Definition) -> Vec<Step> {
+    let maestro = super::asap::maestro_dir_of(def).and_then(|p| {
+        let mut c = p.components();
+        let first = c.next()?.as_os_str().to_str()?;
+        let rest = c.as_path().to_str()?.to_string();
+        (first == def.name && !rest.is_empty()).then_some(rest)
+    });
+    let mut steps = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, steps: &mut Vec<Step>| {
+        if run.iter().any(|l| !is_inert(l)) {
+            steps.push(Step::Shell {
+                lines: std::mem::take(run),
+            });
+        }
+        run.clear();
+    };
+    for line in &def.install.post_process {
+        match &maestro {
+            Some(m) if is_asap_line(line) => {
+                flush(&mut run, &mut steps);
+                steps.push(Step::AsapScores {
+                    fetch: super::asap::default_fetch(),
+                    maestro: m.clone(),
+                });
+            }
+            _ => run.push(line.clone()),
+        }
+    }
+    flush(&mut run, &mut steps);
+    steps
+}
+
 fn check_url(url: &str, def: &Definition, loc: &str) -> Result<()> {
     if url.starts_with("http://") || url.starts_with("https://") {
         if MegaLink::is_mega(url) {
@@ -322,6 +427,17 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
             )),
         }
     };
+    let flag = |key: &str| -> Result<bool> {
+        match o.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Error::format(
+                origin,
+                format!("{loc}.{key}"),
+                "expected true or false",
+            )),
+        }
+    };
     let req = |key: &str| -> Result<String> {
         s(key)?.ok_or_else(|| Error::format(origin, loc, format!("missing required key `{key}`")))
     };
@@ -332,9 +448,9 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
     };
     let op = req("op")?;
     let allowed: &[&str] = match op.as_str() {
-        "download" => &["url", "name", "checksum", "size", "to"],
+        "download" => &["url", "name", "alternatives", "checksum", "size", "to"],
         "unpack" => &["archive", "to", "format"],
-        "move" | "copy" => &["from", "to"],
+        "move" | "copy" => &["from", "to", "optional"],
         "remove" => &["path"],
         "download_links" => &["page", "accept", "to"],
         "asap_scores" => &["url", "name", "checksum", "size", "maestro"],
@@ -363,7 +479,18 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
     }
     let fetch = |o: &Map<String, Value>| -> Result<Fetch> {
         let url = req("url")?;
-        check_url(&url, def, &format!("{loc}.url"))?;
+        if url == UNKNOWN_URL {
+            if s("name")?.is_none() {
+                return Err(Error::format(
+                    origin,
+                    loc,
+                    "a download without a known source (`url`: \"unknown\") needs the `name` \
+                     of the file to look up on the mirror",
+                ));
+            }
+        } else {
+            check_url(&url, def, &format!("{loc}.url"))?;
+        }
         let checksum = match o.get("checksum") {
             Some(c) => Some(Checksum::from_json(c, origin, &format!("{loc}.checksum"))?),
             None => None,
@@ -376,7 +503,7 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         };
         let name = s("name")?;
         if let Some(n) = &name {
-            if n.is_empty() || n.contains(['/', '\\']) || n == "." || n == ".." {
+            if !is_plain_file_name(n) {
                 return Err(Error::format(
                     origin,
                     format!("{loc}.name"),
@@ -384,9 +511,32 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
                 ));
             }
         }
+        let alternatives = match o.get("alternatives") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v.as_str() {
+                    Some(n) if is_plain_file_name(n) => Ok(n.to_string()),
+                    _ => Err(Error::format(
+                        origin,
+                        format!("{loc}.alternatives[{i}]"),
+                        "expected a plain file name",
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(_) => {
+                return Err(Error::format(
+                    origin,
+                    format!("{loc}.alternatives"),
+                    "expected a list of file names",
+                ))
+            }
+        };
         Ok(Fetch {
             url,
             name,
+            alternatives,
             checksum,
             size,
         })
@@ -416,10 +566,12 @@ fn parse_step(v: &Value, def: &Definition, loc: &str) -> Result<Step> {
         "move" => Step::Move {
             from: path("from", req("from")?)?,
             to: path("to", req("to")?)?,
+            optional: flag("optional")?,
         },
         "copy" => Step::Copy {
             from: path("from", req("from")?)?,
             to: path("to", req("to")?)?,
+            optional: flag("optional")?,
         },
         "remove" => Step::Remove {
             path: path("path", req("path")?)?,
@@ -537,6 +689,42 @@ mod tests {
     }
 
     #[test]
+    fn legacy_asap_line_becomes_the_built_in_step() {
+        let v = serde_json::json!({
+            "name": "Maestro", "ensemble": false, "instruments": ["piano"],
+            "ground_truth": {"all": {}},
+            "install": {"url": "https://h/maestro.zip", "unpack": true, "post-process": [
+                "cd &asmd_dir", "cd ..", "python -m asmd.asap", "# a comment"]},
+            "songs": [{"title": "t", "composer": "c", "instruments": ["piano"],
+                "recording": {"path": ["Maestro/maestro-v3.0.0/2004/a.wav"]},
+                "ground_truth": ["Maestro/maestro-v3.0.0/2004/a.json.gz"], "groups": ["all"]}]
+        });
+        let d = Definition::from_json_str(&v.to_string(), "defs/Maestro.json").unwrap();
+        let r = Recipe::of(&d).unwrap();
+        assert_eq!(r.steps.len(), 4, "{:?}", r.steps);
+        assert_eq!(
+            r.steps[2],
+            Step::Shell {
+                lines: vec!["cd &asmd_dir".into(), "cd ..".into()]
+            }
+        );
+        match &r.steps[3] {
+            Step::AsapScores { maestro, fetch } => {
+                assert_eq!(maestro, "maestro-v3.0.0");
+                assert_eq!(fetch.url, crate::install::asap::ASAP_URL);
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(!r.shell_lines().iter().any(|l| l.contains("asmd.asap")));
+        // without a Maestro folder in its paths the line stays shell code
+        let other = def_with(serde_json::json!({"post-process": ["python -m asmd.asap"]})).unwrap();
+        assert_eq!(
+            Recipe::of(&other).unwrap().shell_lines(),
+            ["python -m asmd.asap"]
+        );
+    }
+
+    #[test]
     fn bad_steps_name_the_place() {
         let d = def_with(serde_json::json!({"steps": [{"op": "unpack", "archive": "a.zip"}, {"op": "move", "from": "../x", "to": "."}]})).unwrap();
         let e = Recipe::of(&d).unwrap_err();
@@ -560,6 +748,57 @@ mod tests {
             Recipe::of(&d).unwrap_err().location(),
             Some("$.install.steps[0].recursive")
         );
+    }
+
+    #[test]
+    fn mirror_only_downloads_and_optional_moves() {
+        let d = def_with(serde_json::json!({"steps": [
+            {"op": "download", "url": "unknown", "name": "T.zip", "alternatives": ["T 2.zip"]},
+            {"op": "unpack", "archive": "T.zip"},
+            {"op": "move", "from": "T 2/*", "to": "T/", "optional": true}
+        ]}))
+        .unwrap();
+        let r = Recipe::of(&d).unwrap();
+        let f = r.fetches()[0];
+        assert!(!f.has_source());
+        assert_eq!(f.alternatives, ["T 2.zip"]);
+        assert!(r.steps[0].describe().contains("from the mirror only"));
+        assert!(matches!(&r.steps[2], Step::Move { optional: true, .. }));
+        // the mirror folder holding the alternative provides it, under its own name
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("T 2.zip"), b"x").unwrap();
+        let http = super::super::download::Http::new(Default::default());
+        let with = super::super::fetch::Fetcher::new(
+            http.clone(),
+            Some(super::super::Mirror::Dir(dir.path().to_path_buf())),
+        );
+        assert_eq!(with.resolve(f).unwrap().name, "T 2.zip");
+        // without a mirror: a clear error, no network
+        let without = super::super::fetch::Fetcher::new(http, None);
+        let e = without.resolve(f).unwrap_err();
+        assert!(
+            e.message()
+                .contains("no download source is known for `T.zip` (or `T 2.zip`)"),
+            "{e}"
+        );
+        // `url: unknown` needs a name; alternatives and `optional` are checked
+        for (bad, at) in [
+            (
+                serde_json::json!({"op": "download", "url": "unknown"}),
+                "$.install.steps[0]",
+            ),
+            (
+                serde_json::json!({"op": "download", "url": "unknown", "name": "a", "alternatives": ["../b"]}),
+                "$.install.steps[0].alternatives[0]",
+            ),
+            (
+                serde_json::json!({"op": "move", "from": "a", "to": "b", "optional": "yes"}),
+                "$.install.steps[0].optional",
+            ),
+        ] {
+            let d = def_with(serde_json::json!({ "steps": [bad] })).unwrap();
+            assert_eq!(Recipe::of(&d).unwrap_err().location(), Some(at));
+        }
     }
 
     #[test]

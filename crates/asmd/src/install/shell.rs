@@ -11,6 +11,21 @@
 //! `post-process.log` next to it; a non-zero exit status fails the step with the end of
 //! that log.
 //!
+//! **`python -m asmd...` in a line** runs asmd's own modules with the Python that has
+//! asmd, never with whatever `python` comes first on `PATH` (which may lack asmd, or
+//! hold ASMD 0.5.1 with its own install folder). A line that is just
+//! `python -m asmd.asap` (or `python3`) never reaches the shell: the recipe turns it
+//! into the built-in ASAP step ([`super::recipe`]). For any other such call the script
+//! defines `python` and `python3` as bash functions (exported to nested bash too): a
+//! call `-m asmd` or `-m asmd.<module>` runs `$ASMD_PYTHON` (the interpreter the
+//! Python package names when it runs the installer, [`ENV_PYTHON`]); without it the
+//! call ends the script (exit status 127, which fails the step) with a message saying
+//! how to run the install from Python. Every other use of `python` is left alone.
+//!
+//! When a built-in step splits a definition's lines in two scripts, the second one
+//! starts in the working directory the first one ended in (files in the scratch folder
+//! stay too; shell variables do not carry over).
+//!
 //! `&asmd_dir` is a folder holding `my_scores/` (the four score MIDIs vienna_corpus
 //! copies); [`asmd_dir`] writes them out of the binary into a cache folder unless the
 //! caller gives another folder.
@@ -49,6 +64,34 @@ pub const MY_SCORES: [(&str, &[u8]); 4] = [
     ),
 ];
 
+/// Environment variable naming the Python interpreter that has asmd (set by the Python
+/// package; shell lines run `python -m asmd...` with it).
+pub const ENV_PYTHON: &str = "ASMD_PYTHON";
+
+/// File in the scratch working directory remembering where a script ended (the next
+/// script of the same definition starts there).
+const PWD_FILE: &str = ".asmd-shell-pwd";
+
+/// The start of every script: `python`/`python3` calls of asmd's modules go to
+/// `$ASMD_PYTHON`, and the working directory of an earlier script is restored.
+const PRELUDE: &str = r#"# --- asmd: `python -m asmd...` runs with the Python that has asmd ($ASMD_PYTHON) ---
+asmd_python_call() {
+  local cmd="$1"; shift
+  if [ "${1:-}" = "-m" ] && { [ "${2:-}" = "asmd" ] || [ "${2#asmd.}" != "${2:-}" ]; }; then
+    if [ -n "${ASMD_PYTHON:-}" ]; then "$ASMD_PYTHON" "$@"; return; fi
+    echo "asmd: \`$cmd $*\` needs the Python that has asmd, and none is known here: run the install from Python (the pip-installed \`asmd\` command or \`python -m asmd.install\`), or set ASMD_PYTHON to that interpreter" >&2
+    exit 127
+  fi
+  command "$cmd" "$@"
+}
+python() { asmd_python_call python "$@"; }
+python3() { asmd_python_call python3 "$@"; }
+export -f asmd_python_call python python3
+if [ -f .asmd-shell-pwd ]; then cd "$(cat .asmd-shell-pwd)" || exit 1; fi
+trap 'pwd > "$ASMD_SHELL_STATE"' EXIT
+# --- the definition's lines ---
+"#;
+
 /// Environment variable naming the `&asmd_dir` folder to use.
 pub const ENV_ASMD_DIR: &str = "ASMD_DIR";
 /// Environment variable telling child processes where the (staging) install dir is.
@@ -74,12 +117,13 @@ fn cache_base() -> Option<PathBuf> {
 /// The folder `&asmd_dir` stands for: `given` if any, else `$ASMD_DIR`, else a cache
 /// folder (`$ASMD_HOME/asmd_dir`, `$XDG_CACHE_HOME/asmd/asmd_dir` or
 /// `~/.cache/asmd/asmd_dir`) where the shipped `my_scores/` are written when missing.
+/// A relative folder is made absolute (shell lines run in another working directory).
 pub fn asmd_dir(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(g) = given {
-        return Ok(g.to_path_buf());
+        return Ok(super::state::absolute(g));
     }
     if let Some(e) = std::env::var_os(ENV_ASMD_DIR).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(e));
+        return Ok(super::state::absolute(Path::new(&e)));
     }
     let base = cache_base().unwrap_or_else(|| std::env::temp_dir().join("asmd"));
     let dir = base.join("asmd_dir");
@@ -141,7 +185,7 @@ pub fn run_lines(lines: &[String], run: &ShellRun) -> Result<()> {
     std::fs::create_dir_all(run.cwd).with_path(run.cwd)?;
     let script_path = run.cwd.join("post-process.sh");
     let log_path = run.cwd.join("post-process.log");
-    let mut script = String::new();
+    let mut script = String::from(PRELUDE);
     for l in lines {
         script.push_str(&substitute(l, run.install_dir, run.asmd_dir));
         script.push('\n');
@@ -156,7 +200,8 @@ pub fn run_lines(lines: &[String], run: &ShellRun) -> Result<()> {
         .stdout(log)
         .stderr(log2)
         .env(ENV_INSTALL_DIR, run.install_dir)
-        .env(ENV_ASMD_DIR, run.asmd_dir);
+        .env(ENV_ASMD_DIR, run.asmd_dir)
+        .env("ASMD_SHELL_STATE", run.cwd.join(PWD_FILE));
     for (k, v) in &run.env {
         cmd.env(k, v);
     }

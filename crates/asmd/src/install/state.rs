@@ -24,7 +24,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let defs = asmd::definition::official().unwrap();
 //! let st = asmd::install::state::status(dir.path(), &defs, None).unwrap();
-//! assert_eq!(st.len(), 7);
+//! assert_eq!(st.len(), 8);
 //! assert!(st.iter().all(|s| s.state == asmd::install::state::DatasetState::Absent));
 //! ```
 
@@ -53,14 +53,21 @@ pub struct Layout {
 
 impl Layout {
     /// The layout for `install_dir`, with work folders under `work_dir/asmd-work` when
-    /// given, else `<install_dir>/.asmd/work`.
+    /// given, else `<install_dir>/.asmd/work`. Relative folders are made absolute here,
+    /// once (shell lines run in another working directory).
+    ///
+    /// ```
+    /// let l = asmd::install::state::Layout::new("inst".as_ref(), Some("scratch".as_ref()));
+    /// assert!(l.install_dir.is_absolute() && l.work_root.ends_with("scratch/asmd-work"));
+    /// ```
     pub fn new(install_dir: &Path, work_dir: Option<&Path>) -> Layout {
+        let install_dir = absolute(install_dir);
         Layout {
-            install_dir: install_dir.to_path_buf(),
             work_root: match work_dir {
-                Some(w) => w.join("asmd-work"),
+                Some(w) => absolute(w).join("asmd-work"),
                 None => install_dir.join(".asmd").join("work"),
             },
+            install_dir,
         }
     }
     /// `<install_dir>/<name>`.
@@ -95,6 +102,11 @@ impl Layout {
     pub fn gt_downloads(&self) -> PathBuf {
         self.work_root.join("_ground_truth")
     }
+}
+
+/// `p` made absolute against the current directory (unchanged if that fails).
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Where one archive of an install came from.
@@ -451,6 +463,9 @@ pub struct DatasetVerify {
     pub size_mismatch: Vec<String>,
     /// Manifest files whose CRC-32 differs.
     pub checksum_mismatch: Vec<String>,
+    /// Symbolic links in the dataset folder that lead outside it (`link -> where`):
+    /// reading or writing through them would reach files that are not the dataset's.
+    pub escaping_links: Vec<String>,
     /// Files checked.
     pub checked: usize,
 }
@@ -463,6 +478,7 @@ impl DatasetVerify {
             && self.missing_gt.is_empty()
             && self.size_mismatch.is_empty()
             && self.checksum_mismatch.is_empty()
+            && self.escaping_links.is_empty()
     }
 }
 
@@ -478,13 +494,15 @@ impl DatasetVerify {
             "missing_ground_truth": self.missing_gt,
             "size_mismatch": self.size_mismatch,
             "checksum_mismatch": self.checksum_mismatch,
+            "escaping_links": self.escaping_links,
         })
     }
 }
 
 /// Check installed datasets: files listed in the definitions exist, files recorded in
-/// the manifest have their size (and CRC-32 with `checksums`). Datasets with no folder
-/// are reported as not installed with nothing else checked.
+/// the manifest have their size (and CRC-32 with `checksums`), no symbolic link in the
+/// dataset folder leads outside it. Datasets with no folder are reported as not
+/// installed with nothing else checked.
 pub fn verify(
     install_dir: &Path,
     defs: &[Definition],
@@ -504,6 +522,10 @@ pub fn verify(
             out.push(r);
             continue;
         }
+        r.escaping_links = crate::files::escaping_links(&dir)?
+            .into_iter()
+            .map(|(rel, to)| format!("{rel} -> {}", to.display()))
+            .collect();
         for p in listed_media(d) {
             r.checked += 1;
             if !install_dir.join(p).is_file() {

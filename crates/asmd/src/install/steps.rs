@@ -10,6 +10,16 @@
 //! every file; CRC-32s computed during extraction are reused) is built, the staging
 //! folder is moved into place and the completion marker is written last.
 //!
+//! **Links and containment.** Every path a step opens, writes, renames or removes is
+//! checked with a [`Boundary`] (the staging dataset folder; `&asmd_dir` too for copy
+//! sources): globs are expanded, then each match is resolved, so no step reads, writes
+//! or deletes through a symbolic link that leads outside the dataset folder. A `move`
+//! is refused before anything moves when a relative link it carries (the match itself
+//! or one inside a moved folder) would point outside the dataset folder from its new
+//! place. After every step the staging folder is audited ([`audit_links`]): a link that
+//! leads outside it, or an absolute link (which could not survive the move into place),
+//! fails the install, so a dataset with an escaping link is never reported installed.
+//!
 //! ```
 //! use std::path::Path;
 //! let d = tempfile::tempdir().unwrap();
@@ -31,6 +41,7 @@ use super::unpack::{self, ArchiveFormat};
 use super::{InstallOptions, Outcome, Reporter};
 use crate::definition::Definition;
 use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::files::Boundary;
 
 pub(crate) struct DatasetCtx<'a> {
     pub def: &'a Definition,
@@ -94,17 +105,25 @@ fn is_dir_target(to: &str, dest: &Path, n: usize) -> bool {
     to.ends_with('/') || to == "." || dest.is_dir() || n > 1
 }
 
-/// Move `src` to `dst`, merging into an existing folder.
-fn move_path(src: &Path, dst: &Path) -> Result<()> {
+/// Create `dir` and its missing parents, inside `b`.
+fn make_dirs(dir: &Path, b: &Boundary) -> Result<()> {
+    b.check_open(dir)?;
+    std::fs::create_dir_all(dir).with_path(dir)
+}
+
+/// Move `src` to `dst`, merging into an existing folder; both entries inside `b`.
+fn move_path(src: &Path, dst: &Path, b: &Boundary) -> Result<()> {
     if src == dst {
         return Ok(());
     }
+    b.check_entry(src)?;
+    b.check_entry(dst)?;
     let src_dir = std::fs::symlink_metadata(src).with_path(src)?.is_dir();
     if let Ok(m) = std::fs::symlink_metadata(dst) {
         if m.is_dir() && src_dir {
             for e in std::fs::read_dir(src).with_path(src)? {
                 let e = e.with_path(src)?;
-                move_path(&e.path(), &dst.join(e.file_name()))?;
+                move_path(&e.path(), &dst.join(e.file_name()), b)?;
             }
             return std::fs::remove_dir(src).with_path(src);
         }
@@ -115,42 +134,104 @@ fn move_path(src: &Path, dst: &Path) -> Result<()> {
         }
     }
     if let Some(p) = dst.parent() {
-        std::fs::create_dir_all(p).with_path(p)?;
+        make_dirs(p, b)?;
     }
     std::fs::rename(src, dst).with_path(dst)
 }
 
-/// Copy a file or folder (recursively) to `dst`.
-fn copy_path(src: &Path, dst: &Path) -> Result<()> {
+/// Refuse to move `src` to `dst` (inside `stage`) when a relative symbolic link it
+/// carries would point outside the dataset folder from its new place. Links are
+/// resolved lexically from where they will be; the audit after the step resolves them
+/// on disk once more (chains through other links).
+fn check_moved_links(src: &Path, dst: &Path, stage: &Path, b: &Boundary) -> Result<()> {
+    let mut stack = vec![(src.to_path_buf(), dst.to_path_buf())];
+    while let Some((s, d)) = stack.pop() {
+        let md = std::fs::symlink_metadata(&s).with_path(&s)?;
+        if md.file_type().is_symlink() {
+            let target = std::fs::read_link(&s).with_path(&s)?;
+            let new_rel = d.strip_prefix(stage).unwrap_or(&d);
+            let inside = if target.is_absolute() {
+                b.holds(&crate::files::resolve(&target)?)
+            } else {
+                super::unpack::resolve_link(new_rel, &target.to_string_lossy()).is_some()
+            };
+            if !inside {
+                let old_rel = s.strip_prefix(stage).unwrap_or(&s);
+                return Err(Error::new(
+                    ErrorKind::Archive,
+                    format!(
+                        "refusing to move the symbolic link `{}` (to `{}`) to `{}`: from there it would point outside the dataset folder",
+                        old_rel.display(),
+                        target.display(),
+                        new_rel.display()
+                    ),
+                ));
+            }
+        } else if md.is_dir() {
+            for e in std::fs::read_dir(&s).with_path(&s)? {
+                let e = e.with_path(&s)?;
+                stack.push((e.path(), d.join(e.file_name())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copy a file or folder (recursively, links followed) from inside `from` to `dst`
+/// inside `to`. `seen` holds the resolved folders being copied (a link to one of them
+/// would copy forever).
+fn copy_path(
+    src: &Path,
+    dst: &Path,
+    from: &Boundary,
+    to: &Boundary,
+    seen: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let real = from.check_open(src)?;
     let m = std::fs::metadata(src).with_path(src)?;
     if m.is_dir() {
-        std::fs::create_dir_all(dst).with_path(dst)?;
+        if seen.contains(&real) {
+            return Err(Error::new(
+                ErrorKind::Archive,
+                "refusing to copy: a symbolic link leads back into the folder being copied",
+            )
+            .with_file(src));
+        }
+        make_dirs(dst, to)?;
+        seen.push(real);
         for e in std::fs::read_dir(src).with_path(src)? {
             let e = e.with_path(src)?;
-            copy_path(&e.path(), &dst.join(e.file_name()))?;
+            copy_path(&e.path(), &dst.join(e.file_name()), from, to, seen)?;
         }
+        seen.pop();
         return Ok(());
     }
     if let Some(p) = dst.parent() {
-        std::fs::create_dir_all(p).with_path(p)?;
+        make_dirs(p, to)?;
     }
+    to.check_entry(dst)?;
     let tmp = super::download::with_suffix(dst, ".asmd-tmp");
+    to.check_open(&tmp)?;
     std::fs::copy(src, &tmp).with_path(&tmp)?;
     std::fs::rename(&tmp, dst).with_path(dst)
 }
 
-/// Put a downloaded file at `dst` (hard link when possible, else a copy).
-fn place_file(src: &Path, dst: &Path) -> Result<()> {
+/// Put a downloaded file (or a mirror folder's, possibly through a link the user made)
+/// at `dst` inside `b`: a hard link to the file itself when possible, else a copy.
+fn place_file(src: &Path, dst: &Path, b: &Boundary) -> Result<()> {
     if let Some(p) = dst.parent() {
-        std::fs::create_dir_all(p).with_path(p)?;
+        make_dirs(p, b)?;
     }
+    b.check_entry(dst)?;
     if std::fs::symlink_metadata(dst).is_ok() {
         std::fs::remove_file(dst).with_path(dst)?;
     }
-    if std::fs::hard_link(src, dst).is_ok() {
+    let real = crate::files::resolve(src)?;
+    if std::fs::hard_link(&real, dst).is_ok() {
         return Ok(());
     }
-    copy_path(src, dst)
+    let from = Boundary::new(real.parent().unwrap_or(&real))?;
+    copy_path(&real, dst, &from, b, &mut Vec::new())
 }
 
 /// Move a whole folder, across file systems if needed (copy to a sibling, then rename).
@@ -164,12 +245,68 @@ fn move_tree(src: &Path, dst: &Path) -> Result<()> {
             if incoming.exists() {
                 std::fs::remove_dir_all(&incoming).with_path(&incoming)?;
             }
-            copy_path(src, &incoming)?;
+            copy_path(
+                src,
+                &incoming,
+                &Boundary::new(src)?,
+                &Boundary::new(&incoming)?,
+                &mut Vec::new(),
+            )?;
             std::fs::rename(&incoming, dst).with_path(dst)?;
             std::fs::remove_dir_all(src).with_path(src)
         }
         Err(e) => Err(Error::io(dst, e)),
     }
+}
+
+/// The link policy's check after each step: the staging dataset folder is a real folder
+/// and every symbolic link under it is relative and leads inside it.
+fn audit_links(stage: &Path, step: &Step) -> Result<()> {
+    let Ok(md) = std::fs::symlink_metadata(stage) else {
+        return Ok(());
+    };
+    let after = || format!("after `{}`", step.describe());
+    if md.file_type().is_symlink() {
+        return Err(Error::new(
+            ErrorKind::Archive,
+            format!(
+                "{}: the dataset folder itself is a symbolic link; nothing was installed",
+                after()
+            ),
+        )
+        .with_file(stage));
+    }
+    let links = crate::files::links_under(stage)?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    let inside = Boundary::new(stage)?;
+    for (rel, target) in links {
+        let fail = |why: String| {
+            Err(Error::new(
+                ErrorKind::Archive,
+                format!(
+                    "{}: the symbolic link `{rel}` {why}; nothing was installed",
+                    after()
+                ),
+            )
+            .with_file(stage))
+        };
+        if target.is_absolute() {
+            return fail(format!(
+                "has an absolute target (`{}`), which would not survive the move into place",
+                target.display()
+            ));
+        }
+        let to = crate::files::resolve(&stage.join(&rel))?;
+        if !inside.holds(&to) {
+            return fail(format!(
+                "leads outside the dataset folder (to {})",
+                to.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl DatasetCtx<'_> {
@@ -181,8 +318,26 @@ impl DatasetCtx<'_> {
         self.layout.stage(self.name())
     }
 
-    fn fetch_one(&self, fetch: &Fetch, run: &mut Run, downloads: &Path) -> Result<PathBuf> {
+    /// Fetch one file; with `announce`, say where it actually comes from (the mirror's
+    /// file or URL when the mirror has it, else the official URL).
+    fn fetch_one(
+        &self,
+        fetch: &Fetch,
+        run: &mut Run,
+        downloads: &Path,
+        announce: bool,
+    ) -> Result<(PathBuf, String)> {
         let resolved = self.fetcher.resolve(fetch)?;
+        if announce {
+            self.reporter.message(
+                Some(self.name()),
+                &format!(
+                    "download {} from {}",
+                    resolved.name,
+                    resolved.origin.describe()
+                ),
+            );
+        }
         let task = self
             .reporter
             .task(self.name(), &format!("download {}", resolved.name));
@@ -209,16 +364,21 @@ impl DatasetCtx<'_> {
                 .unwrap_or_default(),
         });
         run.fetched.insert(resolved.name.clone(), got.path.clone());
+        // later steps name the file by its declared name, whichever alternative was found
+        if let Some(n) = fetch.file_name() {
+            run.fetched.insert(n, got.path.clone());
+        }
         run.fetched.insert(fetch.url.clone(), got.path.clone());
-        Ok(got.path)
+        Ok((got.path, got.origin))
     }
 
     fn step(&self, step: &Step, run: &mut Run, resumed: bool) -> Result<()> {
         let stage = self.stage();
         let downloads = self.layout.downloads(self.name());
+        let b = Boundary::new(&stage)?;
         match step {
             Step::Download { fetch, to } => {
-                let path = self.fetch_one(fetch, run, &downloads)?;
+                let (path, _) = self.fetch_one(fetch, run, &downloads, true)?;
                 if let Some(to) = to {
                     let dest = inside(&stage, to);
                     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
@@ -227,7 +387,7 @@ impl DatasetCtx<'_> {
                     } else {
                         dest
                     };
-                    place_file(&path, &dest)?;
+                    place_file(&path, &dest, &b)?;
                 }
             }
             Step::Unpack {
@@ -246,6 +406,7 @@ impl DatasetCtx<'_> {
                     .or_else(|| ArchiveFormat::from_name(archive))
                     .unwrap_or(ArchiveFormat::Zip);
                 let dest = inside(&stage, to);
+                b.check_open(&dest)?;
                 let task = self
                     .reporter
                     .task(self.name(), &format!("unpack {archive}"));
@@ -262,10 +423,10 @@ impl DatasetCtx<'_> {
                     run.known.insert(rel, (w.size, w.crc32));
                 }
             }
-            Step::Move { from, to } => {
+            Step::Move { from, to, optional } => {
                 let matches = glob_in(&stage, from)?;
                 if matches.is_empty() {
-                    return if resumed {
+                    return if resumed || *optional {
                         Ok(())
                     } else {
                         Err(Error::new(
@@ -277,22 +438,32 @@ impl DatasetCtx<'_> {
                 }
                 let dest = inside(&stage, to);
                 let into = is_dir_target(to, &dest, matches.len());
-                for m in &matches {
-                    let target = match (into, m.file_name()) {
-                        (true, Some(n)) => dest.join(n),
-                        _ => dest.clone(),
-                    };
-                    move_path(m, &target)?;
+                let moves: Vec<(&PathBuf, PathBuf)> = matches
+                    .iter()
+                    .map(|m| match (into, m.file_name()) {
+                        (true, Some(n)) => (m, dest.join(n)),
+                        _ => (m, dest.clone()),
+                    })
+                    .collect();
+                // refuse before anything moves
+                for (m, target) in &moves {
+                    b.check_entry(m)?;
+                    b.check_entry(target)?;
+                    check_moved_links(m, target, &stage, &b)?;
+                }
+                for (m, target) in &moves {
+                    move_path(m, target, &b)?;
                 }
             }
-            Step::Copy { from, to } => {
+            Step::Copy { from, to, optional } => {
                 let (base, pat) = match from.strip_prefix("&asmd_dir/") {
                     Some(rest) => (self.asmd_dir.to_path_buf(), rest.to_string()),
                     None => (stage.clone(), from.clone()),
                 };
+                let read = Boundary::new(&base)?;
                 let matches = glob_in(&base, &pat)?;
                 if matches.is_empty() {
-                    return if resumed {
+                    return if resumed || *optional {
                         Ok(())
                     } else {
                         Err(Error::new(
@@ -309,7 +480,7 @@ impl DatasetCtx<'_> {
                         (true, Some(n)) => dest.join(n),
                         _ => dest.clone(),
                     };
-                    copy_path(m, &target)?;
+                    copy_path(m, &target, &read, &b, &mut Vec::new())?;
                 }
             }
             Step::Remove { path } => {
@@ -319,6 +490,7 @@ impl DatasetCtx<'_> {
                             "remove: refusing to remove the whole dataset folder",
                         ));
                     }
+                    b.check_entry(&m)?;
                     let md = std::fs::symlink_metadata(&m).with_path(&m)?;
                     if md.is_dir() {
                         std::fs::remove_dir_all(&m).with_path(&m)?;
@@ -329,6 +501,15 @@ impl DatasetCtx<'_> {
             }
             Step::DownloadLinks { page, accept, to } => {
                 let html = self.fetcher.get_text(page)?;
+                self.reporter.message(
+                    Some(self.name()),
+                    &format!(
+                        "download the {} files linked from {} into {to}",
+                        accept.join(", "),
+                        html.origin
+                    ),
+                );
+                let html = html.text;
                 let patterns = accept
                     .iter()
                     .map(|a| {
@@ -355,23 +536,39 @@ impl DatasetCtx<'_> {
                 }
                 let dl = downloads.join("links");
                 let dest = inside(&stage, to);
+                let mut origins: Vec<(String, usize)> = Vec::new();
                 for (url, name) in links {
-                    if name.contains(['/', '\\']) || name == ".." {
+                    if !super::recipe::is_plain_file_name(&name) {
                         continue;
                     }
                     let fetch = Fetch {
                         url,
                         name: Some(name.clone()),
+                        alternatives: Vec::new(),
                         checksum: None,
                         size: None,
                     };
-                    let path = self.fetch_one(&fetch, run, &dl)?;
-                    place_file(&path, &dest.join(&name))?;
+                    let (path, origin) = self.fetch_one(&fetch, run, &dl, false)?;
+                    place_file(&path, &dest.join(&name), &b)?;
+                    let from = origin_base(&origin);
+                    match origins.iter_mut().find(|(o, _)| *o == from) {
+                        Some((_, n)) => *n += 1,
+                        None => origins.push((from, 1)),
+                    }
                 }
+                let summary: Vec<String> = origins
+                    .iter()
+                    .map(|(o, n)| format!("{n} from {o}"))
+                    .collect();
+                self.reporter.message(
+                    Some(self.name()),
+                    &format!("linked files: {}", summary.join(", ")),
+                );
             }
             Step::AsapScores { fetch, maestro } => {
-                let path = self.fetch_one(fetch, run, &downloads)?;
+                let (path, _) = self.fetch_one(fetch, run, &downloads, true)?;
                 let dir = inside(&stage, maestro);
+                b.check_open(&dir)?;
                 let r = super::asap::import_from_zip(&path, &dir)?;
                 self.reporter.message(
                     Some(self.name()),
@@ -387,12 +584,25 @@ impl DatasetCtx<'_> {
                     return Err(consent_error(self.def, lines));
                 }
                 let cwd = self.layout.shell_cwd(self.name());
-                if cwd.exists() {
+                let first = self
+                    .recipe
+                    .steps
+                    .iter()
+                    .find(|s| matches!(s, Step::Shell { .. }))
+                    .is_some_and(|s| std::ptr::eq(s, step));
+                // a later script of the same recipe continues in the same scratch folder
+                if first && cwd.exists() {
                     std::fs::remove_dir_all(&cwd).with_path(&cwd)?;
                 }
                 let mut env = self.opts.shell_env.clone();
                 if let Some(m) = &self.opts.mirror {
                     env.push((super::fetch::ENV_MIRROR.to_string(), m.to_env_value()));
+                }
+                if let Some(py) = &self.opts.python {
+                    env.push((
+                        super::shell::ENV_PYTHON.to_string(),
+                        py.to_string_lossy().into_owned(),
+                    ));
                 }
                 let root = self.layout.stage_root(self.name());
                 super::shell::run_lines(
@@ -407,6 +617,15 @@ impl DatasetCtx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The folder part of an origin description (`mirror http://m/a/b.mp3` ->
+/// `mirror http://m/a`), to group the files of a page by where they came from.
+fn origin_base(origin: &str) -> String {
+    match origin.rsplit_once('/') {
+        Some((base, _)) if !base.ends_with('/') && !base.ends_with(':') => base.to_string(),
+        _ => origin.to_string(),
     }
 }
 
@@ -470,6 +689,17 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
                 Some(name),
                 "found a complete folder installed without asmd: recorded as installed (use force to reinstall)",
             );
+            let escaping = crate::files::escaping_links(&target)?;
+            if let Some((rel, to)) = escaping.first() {
+                ctx.reporter.message(
+                    Some(name),
+                    &format!(
+                        "warning: {} symbolic link(s) in it lead outside the dataset folder (e.g. {rel} -> {}); `asmd verify` reports them",
+                        escaping.len(),
+                        to.display()
+                    ),
+                );
+            }
             return Ok((Outcome::Adopted, 0));
         }
     }
@@ -520,14 +750,22 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
         let resumed = journal.running == Some(i);
         journal.running = Some(i);
         journal.write(&jpath)?;
-        ctx.reporter.message(Some(name), &step.describe());
-        ctx.step(step, &mut run, resumed).map_err(|e| {
-            if e.file().is_none() {
-                e.with_file(&ctx.def.origin)
-            } else {
-                e
-            }
-        })?;
+        if !matches!(
+            step,
+            Step::Download { .. } | Step::AsapScores { .. } | Step::DownloadLinks { .. }
+        ) {
+            // fetching steps say where their files actually come from
+            ctx.reporter.message(Some(name), &step.describe());
+        }
+        ctx.step(step, &mut run, resumed)
+            .and_then(|_| audit_links(&ctx.stage(), step))
+            .map_err(|e| {
+                if e.file().is_none() {
+                    e.with_file(&ctx.def.origin)
+                } else {
+                    e
+                }
+            })?;
         journal.done = journal.done.max(i + 1);
         journal.running = None;
         journal.write(&jpath)?;
@@ -553,7 +791,13 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
                 .join(", ")
         );
         if !opts.allow_missing {
-            return Err(Error::new(ErrorKind::NotFound, msg).with_file(&ctx.def.origin));
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "{msg}; nothing was installed. If the source lacks these files, accept a partial install: `asmd install {name} --allow-missing` (Python: allow_missing=True); songs whose files are absent cannot be loaded"
+                ),
+            )
+            .with_file(&ctx.def.origin));
         }
         ctx.reporter.message(Some(name), &format!("warning: {msg}"));
     }
@@ -577,7 +821,8 @@ pub(crate) fn install_dataset(ctx: &DatasetCtx) -> Result<(Outcome, u64)> {
             continue;
         }
         let p = entry.path();
-        let _ = if p.is_dir() {
+        let is_dir = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
+        let _ = if is_dir {
             std::fs::remove_dir_all(&p)
         } else {
             std::fs::remove_file(&p)

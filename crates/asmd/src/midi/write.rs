@@ -133,6 +133,17 @@ pub fn mat2midipath(mat: &Matrix, path: impl AsRef<Path>) -> Result<()> {
                 row[1], row[2]
             )));
         }
+        // a file past MIDI readers' largest tick could not be read back (nor by asmd)
+        if time_to_tick(row[1]).max(time_to_tick(row[2])) > super::MAX_TICK {
+            return Err(Error::argument(format!(
+                "row {r}: onset {} s and offset {} s must end before {:.0} s, the last time a \
+                 MIDI file read back can hold ({} ticks)",
+                row[1],
+                row[2],
+                super::MAX_TICK as f64 * 60.0 / (120.0 * f64::from(RESOLUTION)),
+                super::MAX_TICK
+            )));
+        }
         notes.push((pitch as u8, row[1], row[2], vel as u8));
     }
     let bytes = encode(&notes)?;
@@ -202,6 +213,17 @@ mod tests {
             data: vec![200., 0.0, 1.0, 100.],
         };
         assert!(mat2midipath(&mat, &p).is_err());
+        assert!(!p.exists());
+        // times past the largest tick a reader accepts (they overflowed the tick sums)
+        for t in [1e300, 30_000.0] {
+            let mat = Matrix {
+                rows: 1,
+                cols: 4,
+                data: vec![60., 0.0, t, 100.],
+            };
+            let e = mat2midipath(&mat, &p).unwrap_err();
+            assert!(e.to_string().contains("22727 s"), "{e}");
+        }
         assert!(!p.exists());
     }
 }

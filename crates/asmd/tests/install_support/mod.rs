@@ -26,6 +26,8 @@ pub enum Fault {
     Redirect(String),
     /// Serve at most this many bytes per 10 ms (slow transfer).
     Slow(usize),
+    /// Wait this many milliseconds before answering (counted in `active`), then serve.
+    Delay(u64),
 }
 
 /// One request seen by the server.
@@ -272,6 +274,10 @@ fn handle(
         sent: 0,
     };
     let result = (|| -> std::io::Result<()> {
+        if let Some(Fault::Delay(ms)) = &fault {
+            let _busy = Busy::enter(st);
+            std::thread::sleep(Duration::from_millis(*ms));
+        }
         match &fault {
             Some(Fault::Stall) => {
                 st.lock().unwrap().log.push(log.clone());

@@ -7,7 +7,12 @@
 //! is read from the archive's central directory (a few small range requests at the end of
 //! the file); other archives are estimated at their compressed size (audio barely
 //! compresses). The throughput is measured by timing a range request of up to 1 MiB from
-//! each host. Nothing is written to disk.
+//! each host. Sources are probed concurrently ([`PROBE_THREADS`] at a time; pages of
+//! links first, then every file), so the plan takes about as long as its slowest
+//! source; the sizes the definitions already give ([`known_sizes`]) are shown before
+//! any source is contacted. A source whose size the definition gives is still
+//! contacted: one that cannot be reached is a problem of the plan. Nothing is written
+//! to disk.
 //!
 //! ```no_run
 //! let opts = asmd::install::InstallOptions::new("/data/asmd", asmd::definition::official().unwrap().to_vec());
@@ -17,14 +22,16 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use super::download::{with_suffix, Http};
 use super::fetch::{page_links, percent_decode, Fetcher, Origin};
 use super::recipe::{url_file_name, Fetch, Recipe, Step};
 use super::state::{self, DatasetState};
-use super::unpack::ArchiveFormat;
-use super::{GtMode, InstallOptions};
+use super::unpack::{free_space, ArchiveFormat};
+use super::{GtMode, InstallOptions, Reporter};
 use crate::error::Result;
 
 mod remote_zip;
@@ -99,6 +106,9 @@ pub struct Plan {
     pub throughput: Option<f64>,
     /// Estimated download time in seconds.
     pub estimated_seconds: Option<f64>,
+    /// The datasets the caller named (empty: all of them), for the commands the plan
+    /// suggests.
+    pub selection: Vec<String>,
 }
 
 pub(crate) fn host_of(url: &str) -> String {
@@ -123,35 +133,79 @@ fn on_disk(downloads: &Path, name: &str) -> u64 {
     0
 }
 
+/// Most sources probed at the same time (each probe waits on the network, not the CPU).
+pub const PROBE_THREADS: usize = 8;
+
+/// `f` over `items` on up to `threads` threads, results in the order of `items`.
+fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Some(slot) = slots.get(i) {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|s| s.into_inner().ok().flatten())
+        .collect()
+}
+
+/// A host's measured throughput (bytes/s), or why it could not be measured; set once.
+type Measurement = OnceLock<std::result::Result<f64, String>>;
+
+/// Probes sources; shared by the probing threads.
 struct Prober<'a> {
     fetcher: &'a Fetcher,
-    throughput: HashMap<String, Option<f64>>,
+    /// Measured throughput per host: the first probe of a host measures it, the others
+    /// wait for that measurement.
+    throughput: Mutex<HashMap<String, Arc<Measurement>>>,
 }
 
 impl Prober<'_> {
-    fn measure(&mut self, url: &str, size: Option<u64>) -> Option<f64> {
+    /// The throughput of `url`'s host (measured once per host: the other probes of
+    /// the host wait for that measurement and share its result).
+    fn measure(&self, url: &str, size: Option<u64>) -> Result<Option<f64>> {
         let host = host_of(url);
-        if let Some(t) = self.throughput.get(&host) {
-            return *t;
+        let cell = match self.throughput.lock() {
+            Ok(mut m) => m.entry(host).or_default().clone(),
+            Err(_) => return Ok(None),
+        };
+        let measured = cell.get_or_init(|| {
+            let n = size.unwrap_or(1 << 20).clamp(1, 1 << 20);
+            let t0 = Instant::now();
+            match self.fetcher.http.get_range(url, 0, n) {
+                Ok(b) => Ok(b.len() as f64 / t0.elapsed().as_secs_f64().max(1e-3)),
+                Err(e) => Err(e.message().to_string()),
+            }
+        });
+        match measured {
+            Ok(t) => Ok(Some(*t)),
+            Err(m) => Err(crate::Error::new(crate::ErrorKind::Network, m.clone()).with_file(url)),
         }
-        let n = size.unwrap_or(1 << 20).clamp(1, 1 << 20);
-        let t0 = Instant::now();
-        let t = self
-            .fetcher
-            .http
-            .get_range(url, 0, n)
-            .ok()
-            .map(|b| b.len() as f64 / t0.elapsed().as_secs_f64().max(1e-3));
-        self.throughput.insert(host, t);
-        t
     }
 
-    fn fetch(
-        &mut self,
-        fetch: &Fetch,
-        downloads: &Path,
-        archive: Option<ArchiveFormat>,
-    ) -> FetchPlan {
+    fn measured(&self) -> Vec<f64> {
+        self.throughput
+            .lock()
+            .map(|m| {
+                m.values()
+                    .filter_map(|c| c.get().and_then(|r| r.as_ref().ok()).copied())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn fetch(&self, fetch: &Fetch, downloads: &Path, archive: Option<ArchiveFormat>) -> FetchPlan {
         let mut p = FetchPlan {
             url: fetch.url.clone(),
             name: fetch.file_name().unwrap_or_default(),
@@ -165,7 +219,7 @@ impl Prober<'_> {
         let r = match self.fetcher.resolve(fetch) {
             Ok(r) => r,
             Err(e) => {
-                p.error = Some(e.to_string());
+                p.error = Some(short_error(&e, &fetch.url));
                 return p;
             }
         };
@@ -174,7 +228,7 @@ impl Prober<'_> {
         p.on_disk = on_disk(downloads, &r.name);
         match self.fetcher.size(&r) {
             Ok(s) => p.size = s.or(p.size),
-            Err(e) => p.error = Some(e.to_string()),
+            Err(e) => p.error = Some(short_error(&e, &fetch.url)),
         }
         let remote = match &r.origin {
             Origin::Http(u) | Origin::MirrorUrl(u) => Some(u.clone()),
@@ -190,7 +244,18 @@ impl Prober<'_> {
             }
         }
         if let (Some(u), None) = (&remote, &p.error) {
-            p.throughput = self.measure(u, p.size);
+            p.throughput = match self.measure(u, p.size) {
+                Ok(t) => t,
+                Err(e) => {
+                    // a source whose size the definition gives is still checked: one
+                    // that cannot be reached (unknown host, refused connection) is a
+                    // problem; one that refuses the small range request is not
+                    if !e.message().starts_with("HTTP ") {
+                        p.error = Some(short_error(&e, u));
+                    }
+                    None
+                }
+            };
             if archive == Some(ArchiveFormat::Zip) && !matches!(r.origin, Origin::Mega(_)) {
                 if let Some(len) = p.size {
                     p.unpacked = zip_unpacked(RangeReader {
@@ -210,55 +275,157 @@ impl Prober<'_> {
     }
 }
 
-fn free_space(path: &Path) -> Option<u64> {
-    let mut p = path.to_path_buf();
-    loop {
-        if p.exists() {
-            return fs4::available_space(&p).ok();
-        }
-        if !p.pop() {
-            return None;
-        }
+/// A dataset's entry in the plan, in recipe order.
+enum Entry {
+    /// A source: index into the probes.
+    Probe(usize),
+    /// A page of links: index into the pages.
+    Page(usize),
+}
+
+/// An error for the plan's table: its message alone when it is about `url` itself (the
+/// table shows the URL), else with the file or URL it names.
+fn short_error(e: &crate::Error, url: &str) -> String {
+    let mega = |s: &str| s.starts_with("https://mega.nz/") || s.starts_with("http://mega.nz/");
+    match e.file().and_then(|f| f.to_str()) {
+        Some(f) if f == url || (mega(f) && mega(url)) => e.message().to_string(),
+        _ => e.to_string(),
     }
 }
 
+/// One source to probe: which dataset (`None`: the ground-truth archive), what, and how.
+struct Probe {
+    dataset: Option<usize>,
+    fetch: Fetch,
+    downloads: PathBuf,
+    archive: Option<ArchiveFormat>,
+    /// Read in place (the ASAP archive), not extracted.
+    in_place: bool,
+}
+
+/// A page whose links are downloaded (`download_links`).
+struct Page {
+    dataset: usize,
+    page: String,
+    accept: Vec<String>,
+    downloads: PathBuf,
+}
+
+/// What a page probe found: the files to fetch, or why the page could not be read.
+type PageResult = std::result::Result<Vec<Fetch>, String>;
+
+fn read_page(fetcher: &Fetcher, p: &Page) -> PageResult {
+    let html = fetcher
+        .get_text(p.page.as_str())
+        .map_err(|e| short_error(&e, &p.page))?;
+    let pats: Vec<glob::Pattern> = p
+        .accept
+        .iter()
+        .filter_map(|a| glob::Pattern::new(a).ok())
+        .collect();
+    Ok(page_links(&html.text, &p.page)
+        .into_iter()
+        .filter_map(|l| {
+            let name = url_file_name(&l).map(|n| percent_decode(&n))?;
+            pats.iter().any(|p| p.matches(&name)).then_some(Fetch {
+                url: l,
+                name: Some(name),
+                alternatives: Vec::new(),
+                checksum: None,
+                size: None,
+            })
+        })
+        .collect())
+}
+
+/// The sizes the definitions themselves give, before any source is contacted: per
+/// dataset to install, the bytes declared by its downloads and how many downloads
+/// declare none (their size is only known from the source).
+///
+/// ```
+/// let opts = asmd::install::InstallOptions::new(
+///     std::env::temp_dir().join("asmd-known-sizes-doc"),
+///     asmd::definition::official().unwrap().to_vec(),
+/// );
+/// let known = asmd::install::plan::known_sizes(&opts).unwrap();
+/// let maestro = known.iter().find(|k| k.0 == "Maestro").unwrap();
+/// assert_eq!(maestro.1, 108_445_099_632); // the zip's size is in the definition
+/// assert_eq!(maestro.2, 1); // the ASAP archive's is not
+/// ```
+pub fn known_sizes(opts: &InstallOptions) -> Result<Vec<(String, u64, usize)>> {
+    let mut out = Vec::new();
+    for def in opts.selected()? {
+        let recipe = Recipe::of(def)?;
+        let mut bytes = 0;
+        let mut unknown = 0;
+        for s in &recipe.steps {
+            match s {
+                Step::Download { fetch, .. } | Step::AsapScores { fetch, .. } => match fetch.size {
+                    Some(n) => bytes += n,
+                    None => unknown += 1,
+                },
+                Step::DownloadLinks { .. } => unknown += 1,
+                _ => {}
+            }
+        }
+        out.push((def.name.clone(), bytes, unknown));
+    }
+    Ok(out)
+}
+
+/// One line for the user with [`known_sizes`], shown while the sources are checked.
+fn known_sizes_line(known: &[(String, u64, usize)], skip: &[&str]) -> String {
+    let parts: Vec<String> = known
+        .iter()
+        .filter(|(n, _, _)| !skip.contains(&n.as_str()))
+        .map(|(n, bytes, unknown)| match (bytes, unknown) {
+            (0, _) => format!("{n} ?"),
+            (b, 0) => format!("{n} {}", human_bytes(*b)),
+            (b, _) => format!("{n} {}+", human_bytes(*b)),
+        })
+        .collect();
+    format!(
+        "download sizes in the definitions: {} (? = known only from the source)",
+        parts.join(", ")
+    )
+}
+
 /// Compute the plan of `opts` (contacts the sources; writes nothing).
+///
+/// The sources are probed concurrently ([`PROBE_THREADS`] at a time). With
+/// `opts.progress` and a terminal on stderr, the sizes the definitions already give are
+/// shown at once, then a spinner counts the sources checked; otherwise nothing is drawn
+/// (the observer still receives a message and `check sources` progress events).
 pub fn plan(opts: &InstallOptions) -> Result<Plan> {
     let selected = opts.selected()?;
     let layout = opts.layout();
     let fetcher = Fetcher::new(Http::new(opts.net.clone()), opts.mirror.clone());
-    let mut prober = Prober {
+    let prober = Prober {
         fetcher: &fetcher,
-        throughput: HashMap::new(),
+        throughput: Mutex::new(HashMap::new()),
     };
     let statuses = state::status(
         &opts.install_dir,
         &selected.iter().map(|d| (*d).clone()).collect::<Vec<_>>(),
         opts.work_dir.as_deref(),
     )?;
+    let reporter = Reporter::terminal_only(opts);
     let mut datasets = Vec::new();
-    for (def, st) in selected.iter().zip(statuses) {
+    // what to probe, in plan order: (dataset, step) -> probes and pages
+    let mut probes: Vec<Probe> = Vec::new();
+    let mut pages: Vec<Page> = Vec::new();
+    // per dataset, the order of its entries: a probe index or a page index
+    let mut order: Vec<Vec<Entry>> = Vec::new();
+    for (k, (def, st)) in selected.iter().zip(statuses).enumerate() {
         let recipe = Recipe::of(def)?;
         let install = opts.force || st.state != DatasetState::Installed;
         let downloads = layout.downloads(&def.name);
-        let mut fetches = Vec::new();
+        let mut entries = Vec::new();
         if install {
-            let unpacked: Vec<&str> = recipe
-                .steps
-                .iter()
-                .filter_map(|s| match s {
-                    Step::Unpack { archive, .. } => Some(archive.as_str()),
-                    _ => None,
-                })
-                .collect();
             for s in &recipe.steps {
                 match s {
                     Step::Download { fetch, .. } | Step::AsapScores { fetch, .. } => {
                         let name = fetch.file_name();
-                        let is_archive = matches!(s, Step::AsapScores { .. })
-                            || unpacked
-                                .iter()
-                                .any(|a| Some(*a) == name.as_deref() || *a == fetch.url);
                         let fmt = recipe.steps.iter().find_map(|x| match x {
                             Step::Unpack {
                                 archive, format, ..
@@ -273,63 +440,36 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
                             }
                             _ => None,
                         });
-                        let mut p = prober.fetch(
-                            fetch,
-                            &downloads,
-                            if is_archive {
-                                fmt.or(Some(ArchiveFormat::Zip))
-                            } else {
-                                None
-                            },
-                        );
-                        if matches!(s, Step::AsapScores { .. }) {
-                            p.unpacked = None; // read in place, not extracted
-                        }
-                        fetches.push(p);
+                        let asap = matches!(s, Step::AsapScores { .. });
+                        entries.push(Entry::Probe(probes.len()));
+                        probes.push(Probe {
+                            dataset: Some(k),
+                            fetch: fetch.clone(),
+                            downloads: downloads.clone(),
+                            archive: if asap { Some(ArchiveFormat::Zip) } else { fmt },
+                            in_place: asap,
+                        });
                     }
-                    Step::DownloadLinks { page, accept, .. } => match fetcher.get_text(page) {
-                        Ok(html) => {
-                            let pats: Vec<glob::Pattern> = accept
-                                .iter()
-                                .filter_map(|a| glob::Pattern::new(a).ok())
-                                .collect();
-                            for l in page_links(&html, page) {
-                                let Some(name) = url_file_name(&l).map(|n| percent_decode(&n))
-                                else {
-                                    continue;
-                                };
-                                if pats.iter().any(|p| p.matches(&name)) {
-                                    let f = Fetch {
-                                        url: l,
-                                        name: Some(name),
-                                        checksum: None,
-                                        size: None,
-                                    };
-                                    fetches.push(prober.fetch(&f, &downloads.join("links"), None));
-                                }
-                            }
-                        }
-                        Err(e) => fetches.push(FetchPlan {
-                            url: page.clone(),
-                            name: url_file_name(page).unwrap_or_default(),
-                            origin: page.clone(),
-                            size: None,
-                            on_disk: 0,
-                            unpacked: None,
-                            error: Some(e.to_string()),
-                            throughput: None,
-                        }),
-                    },
+                    Step::DownloadLinks { page, accept, .. } => {
+                        entries.push(Entry::Page(pages.len()));
+                        pages.push(Page {
+                            dataset: k,
+                            page: page.clone(),
+                            accept: accept.clone(),
+                            downloads: downloads.join("links"),
+                        });
+                    }
                     _ => {}
                 }
             }
         }
+        order.push(entries);
         datasets.push(DatasetPlan {
             name: def.name.clone(),
             state: st.state,
             install,
             steps: recipe.steps.iter().map(Step::describe).collect(),
-            fetches,
+            fetches: Vec::new(),
             shell_lines: if install {
                 recipe.shell_lines()
             } else {
@@ -337,15 +477,108 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
             },
         });
     }
-    let ground_truth = (opts.ground_truth == GtMode::Archive
+    let want_gt = opts.ground_truth == GtMode::Archive
         && selected
             .iter()
-            .any(|d| opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file()))
-    .then(|| {
-        let mut p = prober.fetch(&opts.gt_source.fetch, &layout.gt_downloads(), None);
-        p.unpacked = p.size; // only the chosen datasets' part is extracted: an upper bound
-        p
+            .any(|d| opts.force || !layout.dataset(&d.name).join(state::GT_MARKER).is_file());
+    if want_gt {
+        probes.push(Probe {
+            dataset: None,
+            fetch: opts.gt_source.fetch.clone(),
+            downloads: layout.gt_downloads(),
+            archive: None,
+            in_place: false,
+        });
+    }
+
+    let skip: Vec<&str> = datasets
+        .iter()
+        .filter(|d| !d.install)
+        .map(|d| d.name.as_str())
+        .collect();
+    if skip.len() < datasets.len() {
+        reporter.message(None, &known_sizes_line(&known_sizes(opts)?, &skip));
+    }
+    let task = reporter.counter("plan", "check sources", "sources checked");
+    let checked = AtomicUsize::new(0);
+    let total = AtomicUsize::new(probes.len() + pages.len());
+    let tick = || {
+        let done = checked.fetch_add(1, Ordering::SeqCst) + 1;
+        task.update(done as u64, Some(total.load(Ordering::SeqCst) as u64));
+    };
+    task.update(0, Some(total.load(Ordering::SeqCst) as u64));
+    // pages first (their links are sources too), then every source at once
+    let page_results: Vec<PageResult> = par_map(&pages, PROBE_THREADS, |p| {
+        let r = read_page(&fetcher, p);
+        tick();
+        r
     });
+    let mut link_probes: Vec<(usize, usize)> = Vec::new(); // (page, probe index)
+    for (i, (p, r)) in pages.iter().zip(&page_results).enumerate() {
+        if let Ok(links) = r {
+            total.fetch_add(links.len(), Ordering::SeqCst);
+            for f in links {
+                link_probes.push((i, probes.len()));
+                probes.push(Probe {
+                    dataset: Some(p.dataset),
+                    fetch: f.clone(),
+                    downloads: p.downloads.clone(),
+                    archive: None,
+                    in_place: false,
+                });
+            }
+        }
+    }
+    let mut results: Vec<Option<FetchPlan>> = par_map(&probes, PROBE_THREADS, |p| {
+        let mut f = prober.fetch(&p.fetch, &p.downloads, p.archive);
+        if p.in_place {
+            f.unpacked = None; // read in place, not extracted
+        } else if p.dataset.is_none() {
+            f.unpacked = f.size; // only the chosen datasets' part is extracted: an upper bound
+        }
+        tick();
+        Some(f)
+    })
+    .into_iter()
+    .collect();
+    drop(task);
+    let ground_truth = if want_gt {
+        results.last_mut().and_then(Option::take)
+    } else {
+        None
+    };
+    for (k, entries) in order.iter().enumerate() {
+        let mut fetches = Vec::new();
+        for e in entries {
+            match *e {
+                Entry::Probe(i) => fetches.extend(results.get_mut(i).and_then(Option::take)),
+                Entry::Page(pi) => match page_results.get(pi) {
+                    Some(Ok(_)) => {
+                        for (_, i) in link_probes.iter().filter(|(p, _)| *p == pi) {
+                            fetches.extend(results.get_mut(*i).and_then(Option::take));
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let page = &pages[pi].page;
+                        fetches.push(FetchPlan {
+                            url: page.clone(),
+                            name: url_file_name(page).unwrap_or_default(),
+                            origin: page.clone(),
+                            size: None,
+                            on_disk: 0,
+                            unpacked: None,
+                            error: Some(e.clone()),
+                            throughput: None,
+                        })
+                    }
+                    None => {}
+                },
+            }
+        }
+        if let Some(d) = datasets.get_mut(k) {
+            d.fetches = fetches;
+        }
+    }
     let all: Vec<&FetchPlan> = datasets
         .iter()
         .flat_map(|d| d.fetches.iter())
@@ -384,7 +617,7 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         let max = per_task.iter().cloned().fold(0.0, f64::max);
         max.max(sum / opts.jobs.max(1) as f64)
     });
-    let measured: Vec<f64> = prober.throughput.values().flatten().copied().collect();
+    let measured: Vec<f64> = prober.measured();
     let throughput =
         (!measured.is_empty()).then(|| measured.iter().sum::<f64>() / measured.len() as f64);
     Ok(Plan {
@@ -400,5 +633,10 @@ pub fn plan(opts: &InstallOptions) -> Result<Plan> {
         } else {
             estimated_seconds
         },
+        selection: selected
+            .iter()
+            .filter(|_| !opts.datasets.is_empty())
+            .map(|d| d.name.clone())
+            .collect(),
     })
 }

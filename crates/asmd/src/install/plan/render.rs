@@ -42,19 +42,62 @@ impl Plan {
         self.datasets.iter().any(|d| !d.shell_lines.is_empty())
     }
 
-    /// Problems that will stop the install (unreachable sources, not enough space).
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Sources that could not be checked: (dataset, URL, error).
+    pub fn source_errors(&self) -> Vec<(&str, &str, &str)> {
+        let mut out: Vec<(&str, &str, &str)> = Vec::new();
         for d in &self.datasets {
             for f in &d.fetches {
                 if let Some(e) = &f.error {
-                    out.push(format!("{}: {}: {e}", d.name, f.url));
+                    out.push((&d.name, &f.url, e));
                 }
             }
         }
         if let Some(g) = &self.ground_truth {
             if let Some(e) = &g.error {
-                out.push(format!("ground truth: {e}"));
+                out.push(("ground truth", &g.url, e));
+            }
+        }
+        out
+    }
+
+    /// Problems that will stop the install (unreachable sources, not enough space).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .source_errors()
+            .into_iter()
+            .map(|(d, url, e)| {
+                if d == "ground truth" {
+                    format!(
+                        "ground truth: {url}: {e}. {}",
+                        crate::install::gt_archive::convert_hint(&self.selection.join(" "))
+                    )
+                } else {
+                    format!("{d}: {url}: {e}")
+                }
+            })
+            .collect();
+        out.extend(self.other_problems());
+        out
+    }
+
+    /// The problems that are not a source's error (archives that would be refused, not
+    /// enough space).
+    fn other_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in &self.datasets {
+            for f in &d.fetches {
+                if let (Some(size), Some(unpacked)) = (f.size, f.unpacked) {
+                    if unpacked > crate::install::unpack::expansion_limit(size) {
+                        out.push(format!(
+                            "{}: {}: lists {} unpacked from {}, more than {}x: it would be refused as a zip bomb",
+                            d.name,
+                            f.url,
+                            human_bytes(unpacked),
+                            human_bytes(size),
+                            crate::install::unpack::EXPANSION_RATIO
+                        ));
+                    }
+                }
             }
         }
         if let Some((p, Some(free))) = self.free_space.first() {
@@ -216,7 +259,32 @@ impl Plan {
                 }
             }
         }
-        for p in self.problems() {
+        // the sources' errors are in the table: sum them up, say what to do
+        let errors = self.source_errors();
+        if !errors.is_empty() {
+            let unresolved = errors
+                .iter()
+                .filter(|(_, _, e)| e.contains("name resolution failed"))
+                .count();
+            s.push_str(&format!(
+                "problem: {} source(s) could not be checked (errors above)\n",
+                errors.len()
+            ));
+            if unresolved == errors.len() {
+                s.push_str("         no host name could be resolved: is this machine offline? Run again once online, or point --mirror at a folder or server holding the archives.\n");
+            }
+            if self
+                .ground_truth
+                .as_ref()
+                .is_some_and(|g| g.error.is_some())
+            {
+                s.push_str(&format!(
+                    "         {}\n",
+                    crate::install::gt_archive::convert_hint(&self.selection.join(" "))
+                ));
+            }
+        }
+        for p in self.other_problems() {
             s.push_str(&format!("problem: {p}\n"));
         }
         s

@@ -5,7 +5,25 @@
 //! link, and links (symbolic or hard) must point inside the target; any violation stops
 //! the extraction with an [`ErrorKind::Archive`] error naming the archive and the entry.
 //! Internal symbolic links are created (on Unix), and after extraction each one is
-//! resolved on disk once more to make sure no chain of links leads outside.
+//! resolved on disk once more ([`crate::files::resolve`]: chains and dangling links
+//! included) to make sure none leads outside.
+//!
+//! **Expansion** is checked against what the archive says about itself and against the
+//! disk ([`Budget`]), before anything is written and while writing:
+//! - before: a zip's central directory lists every entry's size; a listed total above
+//!   [`EXPANSION_RATIO`] times the archive's size (or [`SMALL_ARCHIVE_ALLOWANCE`],
+//!   whichever is larger) is refused as a zip bomb. When the whole archive is
+//!   extracted, the bytes expected (the listed total for zip, the archive's own size for
+//!   tar streams, a lower bound) plus [`DISK_RESERVE`] must fit in the free space of the
+//!   target's file system;
+//! - while writing: the bytes actually written are counted. An entry may not produce
+//!   more than the size its header declares (a zip whose headers lie stops at the first
+//!   extra byte), the total may not pass the same ratio limit (tar streams, whose sizes
+//!   are only known as they arrive), and every [`SPACE_CHECK_INTERVAL`] bytes the free
+//!   space is checked again (other jobs write too) and must stay above the reserve.
+//!
+//! A failed extraction removes the files it wrote and the folders it created, so no
+//! half-extracted tree is left behind.
 //!
 //! Data flow: [`unpack`] opens the archive, picks a decoder from [`ArchiveFormat`],
 //! streams each selected entry to its file, reports progress (bytes of the archive for
@@ -27,9 +45,15 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
 
+mod budget;
 mod writer;
 
-use writer::{resolve_link, Writer};
+pub(crate) use budget::free_space;
+pub use budget::{
+    expansion_limit, DISK_RESERVE, EXPANSION_RATIO, SMALL_ARCHIVE_ALLOWANCE, SPACE_CHECK_INTERVAL,
+};
+pub(crate) use writer::resolve_link;
+use writer::Writer;
 
 /// Archive types the installer unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +146,9 @@ pub struct Unpacked {
     pub skipped: u64,
 }
 
+/// Longest symbolic-link target read from a zip entry.
+const MAX_LINK_TARGET: u64 = 4096;
+
 /// Progress callback: current entry, bytes done, bytes total.
 pub type UnpackProgress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 
@@ -172,12 +199,13 @@ pub fn unpack(
     dest: &Path,
     progress: UnpackProgress,
 ) -> Result<Unpacked> {
-    unpack_selected(
+    extract(
         archive,
         format,
         dest,
         &mut |p: &Path| Some(p.to_path_buf()),
         progress,
+        true,
     )
 }
 
@@ -190,13 +218,30 @@ pub fn unpack_selected(
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
 ) -> Result<Unpacked> {
+    extract(archive, format, dest, select, progress, false)
+}
+
+/// Extraction, of every entry (`whole`) or of a selection.
+fn extract(
+    archive: &Path,
+    format: ArchiveFormat,
+    dest: &Path,
+    select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+    progress: UnpackProgress,
+    whole: bool,
+) -> Result<Unpacked> {
     let mut w = Writer::new(dest, archive)?;
     let out = match format {
-        ArchiveFormat::Zip => unzip(archive, &mut w, select, progress)?,
-        _ => untar(archive, format, &mut w, select, progress)?,
+        ArchiveFormat::Zip => unzip(archive, &mut w, select, progress, whole),
+        _ => untar(archive, format, &mut w, select, progress, whole),
     };
-    w.check_links()?;
-    Ok(out)
+    match out.and_then(|o| w.check_links().map(|_| o)) {
+        Ok(o) => Ok(o),
+        Err(e) => {
+            w.undo();
+            Err(e)
+        }
+    }
 }
 
 fn unzip(
@@ -204,6 +249,7 @@ fn unzip(
     w: &mut Writer,
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
+    whole: bool,
 ) -> Result<Unpacked> {
     let file = File::open(archive).with_path(archive)?;
     let mut zip = zip::ZipArchive::new(BufReader::with_capacity(1 << 16, file))
@@ -211,9 +257,10 @@ fn unzip(
     let mut total = 0u64;
     for i in 0..zip.len() {
         if let Ok(f) = zip.by_index_raw(i) {
-            total += f.size();
+            total = total.saturating_add(f.size());
         }
     }
+    w.budget(budget::Budget::new(archive, w.root(), Some(total), whole)?);
     let mut done = 0u64;
     let mut out = Unpacked::default();
     for i in 0..zip.len() {
@@ -235,11 +282,15 @@ fn unzip(
             w.dir(&rel, &name)?;
         } else if f.is_symlink() {
             let mut target = String::new();
-            f.read_to_string(&mut target)
+            // a link target is a path: a few KiB at most, whatever the header says
+            (&mut f)
+                .take(MAX_LINK_TARGET)
+                .read_to_string(&mut target)
                 .map_err(|e| archive_err(archive, &name, format!("cannot read link: {e}")))?;
             w.symlink(&rel, &name, &target)?;
         } else {
-            let (size, crc) = w.file(&rel, &name, &mut f, &mut |n| {
+            let declared = f.size();
+            let (size, crc) = w.file(&rel, &name, &mut f, declared, &mut |n| {
                 done += n;
                 progress(&name, done, total);
             })?;
@@ -274,6 +325,7 @@ fn untar(
     w: &mut Writer,
     select: &mut dyn FnMut(&Path) -> Option<PathBuf>,
     progress: UnpackProgress,
+    whole: bool,
 ) -> Result<Unpacked> {
     let file = File::open(archive).with_path(archive)?;
     let total = file.metadata().with_path(archive)?.len();
@@ -292,6 +344,7 @@ fn untar(
         ArchiveFormat::TarXz => Box::new(lzma_rust2::XzReader::new(raw, true)),
         ArchiveFormat::Zip => unreachable_zip(archive)?,
     };
+    w.budget(budget::Budget::new(archive, w.root(), None, whole)?);
     let mut tar = tar::Archive::new(reader);
     let entries = tar.entries().map_err(|e| {
         archive_err(
@@ -363,7 +416,9 @@ fn untar(
                 crc32: crc,
             });
         } else if kind.is_file() || kind == tar::EntryType::Continuous || kind.is_gnu_sparse() {
-            let (size, crc) = w.file(&rel, &name, &mut entry, &mut |_| {
+            // the tar reader yields exactly the size in the entry's header: the budget
+            // bounds the total
+            let (size, crc) = w.file(&rel, &name, &mut entry, u64::MAX, &mut |_| {
                 progress(&name, count.get(), total);
             })?;
             out.files.push(Written {

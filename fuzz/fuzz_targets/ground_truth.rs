@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target `ground_truth` (see fuzz/README.md).
+asmd_fuzz::fuzz_driver!(ground_truth);

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target `unpack_tar_xz` (see fuzz/README.md).
+asmd_fuzz::fuzz_driver!(unpack_tar_xz);
