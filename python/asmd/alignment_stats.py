@@ -79,10 +79,13 @@ DEFAULT_DRAWS = 40
 
 
 def _core_dataset(dataset):
-    core = getattr(dataset, "_core", None)
-    if core is None:
-        raise TypeError(f"expected an asmd.asmd.Dataset, got {type(dataset).__name__}")
-    return core
+    """The engine dataset behind ``dataset`` with its pending edits pushed (its
+    ``_sync()``, as :mod:`asmd.dataset_utils` does), or a ``TypeError``."""
+    if not isinstance(getattr(dataset, "_core", None), _asmd._Dataset):
+        raise TypeError(
+            f"dataset must be an asmd Dataset, got {type(dataset).__name__}"
+        )
+    return dataset._sync()
 
 
 def _floats(a):
@@ -310,7 +313,9 @@ class HistStats(Stats):
 
     method_name = "histogram"
 
-    def __init__(self, ons_max=None, dur_max=None, stats=None, *, model=None, seed=1992):
+    def __init__(
+        self, ons_max=None, dur_max=None, stats=None, *, model=None, seed=1992
+    ):
         super().__init__(
             model=model, seed=seed, ons_max=ons_max, dur_max=dur_max, stats=stats
         )

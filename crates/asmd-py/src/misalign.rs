@@ -192,7 +192,7 @@ impl PyStats {
         }
         let opts = MatchOptions {
             time_budget: Duration::try_from_secs_f64(timeout)
-            .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
+                .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
             ..Default::default()
         };
         let pairs = match (&dataset, &pairs_dir) {

@@ -1,3 +1,12 @@
+//! Dev tool: match every score/performance pair of a folder laid out like ASAP and
+//! write the matched notes to a JSON file, so that evaluations can be rerun in seconds
+//! (`eval_json`) instead of rematching (minutes).
+//!
+//! `cargo run --release -p asmd --example dump_matches -- <asap dir> <out.json>`
+//!
+//! One object per pair: `name`, `piece`, `pairs` (matched notes: pitch, score onset,
+//! score offset, performance onset, performance offset), `score` and `perf` (all notes).
+
 use asmd::misalign::{match_notes, pairs_from_dir, MatchOptions};
 use rayon::prelude::*;
 use std::io::Write;

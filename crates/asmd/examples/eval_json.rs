@@ -1,3 +1,10 @@
+//! Dev tool: the held-out evaluation (`asmd stats evaluate`) on matches written by
+//! `dump_matches`, printing one line per method (KS (a)-(d), inversion rate (e), L1,
+//! times); `QUANT=1` also prints the whole result as JSON, `DRAWS=n` sets the generated
+//! scores per song (default 5).
+//!
+//! `cargo run --release -p asmd --example eval_json -- <matches.json> [seed] [methods]`
+
 use asmd::misalign::evaluate::{evaluate_with, EvalOptions};
 use asmd::misalign::{Method, SongStats};
 fn main() {

@@ -34,6 +34,9 @@ use crate::error::Result;
 /// Generated scores per held-out song and method in the distributional comparison.
 pub const DEFAULT_DRAWS: usize = 40;
 
+/// Most generated scores per held-out song and method an evaluation accepts.
+pub const MAX_DRAWS: usize = 10_000;
+
 /// Quantiles of the four distributions (a)–(d) ([`QUANTILES`] levels).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureQuantiles {
@@ -306,6 +309,11 @@ pub fn score_methods(
     seed: u64,
     draws: usize,
 ) -> Result<(Pooled, Vec<MethodScore>)> {
+    if draws > MAX_DRAWS {
+        return Err(crate::Error::argument(format!(
+            "{draws} generated scores per song is more than the {MAX_DRAWS} an evaluation takes"
+        )));
+    }
     let real = pool(test.iter().filter_map(real_relation));
     let identity = pool(test.iter().filter_map(|s| {
         let pairs: Vec<NotePair> = (0..s.pitches.len())

@@ -184,6 +184,19 @@ impl SongSeeds {
     }
 }
 
+/// Most values one call of [`Generator::song_values`], [`Generator::onset_diffs`] or
+/// [`Generator::duration_ratios`] draws (the count comes from the caller).
+pub const MAX_VALUES: usize = 1 << 24;
+
+fn check_count(k: usize) -> Result<()> {
+    if k > MAX_VALUES {
+        return Err(Error::argument(format!(
+            "{k} random values asked for; at most {MAX_VALUES} are drawn at once"
+        )));
+    }
+    Ok(())
+}
+
 impl Generator {
     /// A generator using the model's default method.
     pub fn new(model: Model) -> Generator {
@@ -225,6 +238,7 @@ impl Generator {
     /// `which` is `onset_dev`, `duration_dev`, `mean_ons` or `mean_dur`; scaled to the
     /// model's maxima as the reference does.
     pub fn song_values<R: RngExt>(&self, rng: &mut R, which: &str, k: usize) -> Result<Vec<f64>> {
+        check_count(k)?;
         let h = &self.model.histogram;
         let (hist, max) = match which {
             "onset_dev" => (&h.ons_dev_hist, h.ons_dev_max),
@@ -243,6 +257,7 @@ impl Generator {
     /// `k` standardised onset differences (`get_random_onset_diff`): histogram draws,
     /// or one HMM sequence.
     pub fn onset_diffs<R: RngExt>(&self, rng: &mut R, k: usize) -> Result<Vec<f64>> {
+        check_count(k)?;
         match (self.method, &self.model.hmm) {
             (Method::Hmm, Some(h)) => Ok(h.onsets.sample(rng, k)),
             (Method::Histogram, _) => {
@@ -255,6 +270,7 @@ impl Generator {
 
     /// `k` standardised duration ratios (`get_random_duration_ratio`).
     pub fn duration_ratios<R: RngExt>(&self, rng: &mut R, k: usize) -> Result<Vec<f64>> {
+        check_count(k)?;
         match (self.method, &self.model.hmm) {
             (Method::Hmm, Some(h)) => Ok(h.durations.sample(rng, k)),
             (Method::Histogram, _) => {
