@@ -372,7 +372,9 @@ def get_matching_scores(dataset, i, timeout=20.0):
     aligned[:, 0] = np.round(aligned[:, 0])
     score[:, 0] = np.round(score[:, 0])
     si, ai = _asmd.match_notes(
-        score[:, :3].tolist(), aligned[:, :3].tolist(), float(timeout)
+        [tuple(r) for r in score[:, :3].tolist()],
+        [tuple(r) for r in aligned[:, :3].tolist()],
+        float(timeout),
     )
     return score[si], aligned[ai]
 
@@ -482,6 +484,12 @@ def _default_dataset():
     )
 
 
+def _num(v, spec):
+    """``v`` formatted with ``spec``; ``-`` for a value JSON could not hold (NaN: e.g.
+    the ratio to a real inversion rate of 0)."""
+    return "-" if v is None else format(v, spec)
+
+
 def _table(ev):
     rows = [
         (
@@ -502,13 +510,13 @@ def _table(ev):
         rows.append(
             (
                 r["method"],
-                f"{ks['span_ratio']:.3f}",
-                f"{ks['local_tempo']:.3f}",
-                f"{ks['duration_ratio']:.3f}",
-                f"{ks['chord_spread']:.3f}",
-                f"{r['inversion_rate']:.4f} ({r['inversion_ratio']:.2f}x)",
-                f"{r['onsets_mean']:.3f} ± {r['onsets_std']:.3f}",
-                f"{r['offsets_mean']:.3f} ± {r['offsets_std']:.3f}",
+                _num(ks["span_ratio"], ".3f"),
+                _num(ks["local_tempo"], ".3f"),
+                _num(ks["duration_ratio"], ".3f"),
+                _num(ks["chord_spread"], ".3f"),
+                f"{_num(r['inversion_rate'], '.4f')} ({_num(r['inversion_ratio'], '.2f')}x)",
+                f"{_num(r['onsets_mean'], '.3f')} ± {_num(r['onsets_std'], '.3f')}",
+                f"{_num(r['offsets_mean'], '.3f')} ± {_num(r['offsets_std'], '.3f')}",
                 f"{r['train_seconds']:.1f}",
                 f"{r['generate_seconds']:.2f}",
             )
@@ -558,7 +566,7 @@ def main(argv=None):
         f"train songs: {ev['train_songs']}, held-out songs: {ev['test_songs']}, "
         f"seed {ev['seed']}, {ev['draws']} generated scores per song and method"
     )
-    print(f"real inversion rate: {ev['real']['inversion_rate']:.4f}")
+    print(f"real inversion rate: {_num(ev['real']['inversion_rate'], '.4f')}")
     print(_table(ev))
     return 0
 
