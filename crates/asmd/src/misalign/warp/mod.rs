@@ -17,8 +17,9 @@
 //!    one, fitted to the correlations of real intervals: a smooth random time warp whose
 //!    roughness is the real one (b).
 //! 4. **Span.** The timeline is scaled so that its onset span is the song-level ratio `r`
-//!    times the performance's (a); `r` is drawn by picking a training piece, one of its
-//!    performances' ratios, and a log-normal kernel, clamped to the training range.
+//!    times the performance's (a); `r` is a training performance's ratio (chosen
+//!    uniformly) times a log-normal kernel (Silverman's robust bandwidth), clamped to the
+//!    training range.
 //!    Each track's first and last chord are pinned to the song's ratio (a piecewise-linear
 //!    correction of the timeline), so all parts of a song share one tempo ratio.
 //! 5. **Durations.** Each note lasts `performance duration x r / c` with `ln c` drawn from
@@ -177,7 +178,7 @@ pub struct RatioModel {
     /// grouped by piece.
     pub pieces: Vec<Vec<f64>>,
     /// Standard deviation of the log-normal kernel around a drawn ratio (Silverman's
-    /// rule with the number of pieces).
+    /// robust rule over the training performances' log ratios).
     pub bandwidth: f64,
     /// Smallest and largest onset-span ratio seen in training (the guard rail).
     pub range: [f64; 2],
@@ -341,11 +342,20 @@ impl WarpModel {
         group
     }
 
-    /// Draw the song's ratio (a).
+    /// Draw the song's ratio (a): one training performance's ratio, chosen uniformly
+    /// over all performances, times a log-normal kernel, within the training range.
     pub fn draw_ratio<R: RngExt>(&self, rng: &mut R) -> f64 {
         let r = &self.ratio;
-        let piece = &r.pieces[rng.random_range(0..r.pieces.len())];
-        let base = piece[rng.random_range(0..piece.len())];
+        let total: usize = r.pieces.iter().map(Vec::len).sum();
+        let mut k = rng.random_range(0..total.max(1));
+        let mut base = 0.0;
+        for piece in &r.pieces {
+            if k < piece.len() {
+                base = piece[k];
+                break;
+            }
+            k -= piece.len();
+        }
         let lr = base + r.bandwidth * normal(rng);
         lr.exp().clamp(r.range[0], r.range[1])
     }

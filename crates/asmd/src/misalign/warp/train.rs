@@ -243,9 +243,17 @@ impl WarpModel {
                 None => pieces.push((&s.stats.piece, vec![s.ratio.ln()])),
             }
         }
+        // Silverman's robust rule of thumb over the performances' log ratios (the draw
+        // picks a performance uniformly): 0.9 min(sd, IQR / 1.34) n^(-1/5)
         let logs: Vec<f64> = parsed.iter().map(|s| s.ratio.ln()).collect();
         let (_, log_sd) = crate::misalign::stats::mean_std(&logs);
-        let bandwidth = 1.06 * log_sd * (pieces.len() as f64).powf(-0.2);
+        let q = crate::misalign::features::quantiles(&logs, &[0.25, 0.75]);
+        let spread = if q[1] > q[0] {
+            log_sd.min((q[1] - q[0]) / 1.34)
+        } else {
+            log_sd
+        };
+        let bandwidth = 0.9 * spread * (logs.len() as f64).powf(-0.2);
         let fold = |f: fn(&Song) -> f64| {
             let v: Vec<f64> = parsed.iter().map(f).collect();
             [
