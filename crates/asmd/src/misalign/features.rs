@@ -24,7 +24,7 @@
 //! // a 2-note chord then a single note, score twice as slow as the performance
 //! let notes = [
 //!     NotePair::new(0.0, 1.0, 0.00, 0.5),
-//!     NotePair::new(0.0, 1.0, 0.02, 0.5),
+//!     NotePair::new(0.0, 1.0, 0.02, 0.52),
 //!     NotePair::new(2.0, 3.0, 1.00, 1.5),
 //! ];
 //! let r = Relation::new(&notes).unwrap();

@@ -14,7 +14,7 @@
 //! use asmd::misalign::{Generator, Model, Method};
 //! let model = Model::shipped().unwrap();
 //! assert_eq!(model.version, asmd::misalign::MODEL_VERSION);
-//! let hook = Generator::new(model).with_method(Method::Histogram).hook();
+//! let hook = Generator::new(model).with_method(Method::Histogram).unwrap().hook();
 //! let opts = asmd::convert::ConvertOptions { misalign: Some(hook), ..Default::default() };
 //! assert!(opts.misalign.is_some());
 //! ```
