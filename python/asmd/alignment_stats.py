@@ -216,7 +216,16 @@ class Stats:
 
     @classmethod
     def load(cls, path, method=None, seed=1992):
-        return cls(model=path, method=method, seed=seed)
+        """A generator with the model file at ``path`` (ASMD 0.5.1's ``load``): the
+        class's method (``HistStats.load`` draws with the histograms), or ``method``
+        (default: the model's) when called on :class:`Stats` itself."""
+        if cls.method_name is None:
+            return cls(model=path, method=method, seed=seed)
+        if method is not None and method != cls.method_name:
+            raise ValueError(
+                f"{cls.__name__} draws with the {cls.method_name!r} method, not {method!r}"
+            )
+        return cls(model=path, seed=seed)
 
     # ---- random draws (ASMD 0.5.1 names) -----------------------------------------------
     def seed(self, seed=None):
