@@ -5,10 +5,12 @@
 //! [`crate::Dataset`] selection, [`pairs`]) -> [`matching`] (stretch, banded DTW warp,
 //! per-pitch pairing) -> [`stats`] (per-song onset differences and duration ratios;
 //! pooled standardised values; histograms with numpy's `bins="auto"` ([`hist`]); the
-//! tempo-curve model) -> a versioned JSON [`Model`] (the default one ships inside the
-//! crate) -> [`generate`] (the `misaligned`, `missing` and `extra` fields, fully seeded,
-//! as a [`crate::convert::MisalignHook`]) and [`evaluate`] (the paper's 70/30 L1
-//! evaluation of both methods).
+//! tempo-curve, HMM and [`warp`] models) -> a versioned JSON [`Model`] (the default one
+//! ships inside the crate) -> [`generate`] (the `misaligned`, `missing` and `extra`
+//! fields, fully seeded, one timeline per song, as a [`crate::convert::MisalignHook`])
+//! and [`evaluate`] (held-out 70/30 comparison of every method with the identity
+//! baseline: KS per feature of [`features`], inversion rate, the paper's L1); [`describe`]
+//! reports what a ground-truth file's scores look like.
 //!
 //! ```
 //! use asmd::misalign::{Generator, Model, Method};
