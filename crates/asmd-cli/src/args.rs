@@ -321,16 +321,29 @@ pub struct ParquetArgs {
 
 const STATS_HELP: &str = "Examples:\n  asmd stats train --from-pairs asap-dev/ --out model.json\n  \
 asmd stats train --datasets Maestro --groups asap --out model.json\n  \
-asmd stats evaluate --from-pairs asap-dev/ --seed 1992\n  asmd stats evaluate --from-pairs asap-dev/ --json";
+asmd stats evaluate --from-pairs asap-dev/ --seed 1992\n  asmd stats evaluate --from-pairs asap-dev/ --json\n  \
+asmd stats describe ~/asmd_data/Bach10/Bach10_v1.1/01-AchGottundHerr/01-AchGottundHerr-*.json.gz";
 
 #[derive(Subcommand, Debug)]
 pub enum StatsCommand {
     /// Match scores with performances and train a misalignment model (JSON).
     #[command(after_help = STATS_HELP)]
     Train(StatsTrainArgs),
-    /// 70/30 evaluation: mean L1 (s) of generated vs real score onsets/offsets per method.
+    /// 70/30 evaluation of every method on held-out songs: KS of the score/performance
+    /// features, inversion rate, the paper's L1, with the identity baseline.
     #[command(after_help = STATS_HELP)]
     Evaluate(StatsEvalArgs),
+    /// Per ground-truth file: how its misaligned notes (and real score, if any) relate
+    /// to its performance (span ratio, local tempo, durations, chords, inversions).
+    #[command(after_help = STATS_HELP)]
+    Describe(StatsDescribeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StatsDescribeArgs {
+    /// Ground-truth files (`.json.gz`); the files of one song are reported together.
+    #[arg(required = true, value_name = "GT_FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// Where score/performance pairs come from.
@@ -358,8 +371,8 @@ pub struct StatsTrainArgs {
     /// Where to write the model.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
-    /// Method the model generates with by default.
-    #[arg(long, default_value = "tempo", value_parser = ["tempo", "histogram"])]
+    /// Method the model generates with by default (every method is trained).
+    #[arg(long, default_value = "warp", value_parser = ["warp", "histogram", "hmm", "tempo"])]
     pub method: String,
 }
 
@@ -370,6 +383,12 @@ pub struct StatsEvalArgs {
     /// Seed of the split and of the random draws.
     #[arg(long, default_value_t = 1992, value_name = "N")]
     pub seed: u64,
+    /// Generated scores per held-out song and method.
+    #[arg(long, default_value_t = asmd::misalign::evaluate::DEFAULT_DRAWS, value_name = "N")]
+    pub draws: usize,
+    /// Methods to evaluate (comma-separated; default all).
+    #[arg(long, value_delimiter = ',', value_parser = ["warp", "histogram", "hmm", "tempo"])]
+    pub methods: Vec<String>,
 }
 
 const INSTALL_HELP: &str = "Without datasets, installs all of them; a dataset counts as installed only when \

@@ -512,3 +512,46 @@ fn a_closed_stdout_ends_the_command_quietly() {
         "{err}"
     );
 }
+
+#[test]
+fn stats_describe_reports_each_file_of_a_song() {
+    let tmp = tempfile::tempdir().unwrap();
+    let meta = golden_meta(tmp.path());
+    let dir = golden().join("ground_truth/Bach10/Bach10_v1.1/03-ChristederdubistTagundLicht");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    let mut args = vec!["stats", "describe", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = asmd_in(&meta, &args);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    let reported = v["files"].as_array().unwrap();
+    assert_eq!(reported.len(), 4);
+    // these files hold a real score and no generated one: the score is described
+    for f in reported {
+        let groups = f["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 1, "{f}");
+        let m = &groups[0];
+        assert_eq!(m["kind"], "score", "{m}");
+        let r = m["span_ratio"].as_f64().unwrap();
+        assert!(r > 0.5 && r < 2.0, "{m}");
+        assert!(m["matched"].as_u64().unwrap() <= m["notes"].as_u64().unwrap());
+    }
+    assert!(v["misaligned_span_ratio_spread"].is_null(), "{v}");
+    // text output names every file; a missing file is an error naming it
+    let mut args = vec!["stats", "describe"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = asmd_in(&meta, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("03-ChristederdubistTagundLicht-3.json.gz"),
+        "{out}"
+    );
+    let missing = tmp.path().join("nope-0.json.gz");
+    let (code, _, err) = asmd_in(&meta, &["stats", "describe", missing.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("nope-0.json.gz"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Artificial misalignment for Python: the `_Stats` class behind `asmd.alignment_stats`
-//! (statistics from score/performance pairs, trained model, seeded generation) and the
-//! evaluation. Matching and training run with the GIL released.
+//! (statistics from score/performance pairs, trained model, seeded generation), the
+//! evaluation, and note matching for `get_matching_scores`. Matching, training and
+//! evaluation run with the GIL released.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,14 +9,17 @@ use std::time::Duration;
 use asmd_py_macros::guard;
 use numpy::PyArray1;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-use asmd::misalign::{self, Generator, MatchOptions, Method, Model, Skipped, SongDraw, Stats};
+use asmd::misalign::evaluate::{self as eval, EvalOptions};
+use asmd::misalign::{
+    self, Generator, MatchNote, MatchOptions, Method, Model, Skipped, SongDraw, SongStats, Stats,
+};
 use asmd::{GroundTruth, NoteGroup};
 
-use crate::args::{Jobs, Seed};
+use crate::args::{Count, Jobs, Seed};
 use crate::dataset::PyDataset;
 use crate::error::IntoPyResult;
 
@@ -34,6 +38,39 @@ fn run_in_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> asmd::Resu
     Ok(pool.install(f))
 }
 
+/// A JSON value as Python objects (dicts, lists, floats, ...).
+fn to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::IntoPyObjectExt;
+    Ok(match v {
+        serde_json::Value::Null => py.None().into_bound(py),
+        serde_json::Value::Bool(b) => b.into_bound_py_any(py)?,
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into_bound_py_any(py)?,
+            None => n.as_f64().unwrap_or(f64::NAN).into_bound_py_any(py)?,
+        },
+        serde_json::Value::String(s) => s.into_bound_py_any(py)?,
+        serde_json::Value::Array(a) => {
+            let l = PyList::empty(py);
+            for x in a {
+                l.append(to_py(py, x)?)?;
+            }
+            l.into_any()
+        }
+        serde_json::Value::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, to_py(py, x)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
+fn serialize<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_value(v).map_err(|e| argument(py, e.to_string()))?;
+    to_py(py, &json)
+}
+
 /// Statistics, model and random state of one misalignment generator.
 #[pyclass(name = "_Stats", module = "asmd._asmd")]
 pub struct PyStats {
@@ -47,17 +84,19 @@ pub struct PyStats {
 }
 
 impl PyStats {
-    fn generator(&self) -> Generator {
-        Generator::new(self.model.clone()).with_method(self.method)
+    fn generator(&self, py: Python<'_>) -> PyResult<Generator> {
+        Generator::new(self.model.clone())
+            .with_method(self.method)
+            .py_err(py)
     }
 
-    fn song(&mut self) -> SongDraw {
+    fn song(&mut self, py: Python<'_>) -> PyResult<SongDraw> {
         match self.song {
-            Some(s) => s,
+            Some(s) => Ok(s),
             None => {
-                let s = self.generator().new_song(&mut self.rng);
+                let s = self.generator(py)?.new_song(&mut self.rng);
                 self.song = Some(s);
-                s
+                Ok(s)
             }
         }
     }
@@ -69,6 +108,9 @@ fn song_dict<'py>(py: Python<'py>, s: &SongDraw) -> PyResult<Bound<'py, PyDict>>
     d.set_item("ons_mean", s.ons_mean)?;
     d.set_item("dur_std", s.dur_std)?;
     d.set_item("dur_mean", s.dur_mean)?;
+    if let Some(r) = s.ratio {
+        d.set_item("ratio", r)?;
+    }
     Ok(d)
 }
 
@@ -76,19 +118,36 @@ fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyAny> {
     PyArray1::from_vec(py, v).into_any()
 }
 
+fn max_value(py: Python<'_>, name: &str, v: Option<f64>) -> PyResult<Option<f64>> {
+    match v {
+        Some(x) if !x.is_finite() => Err(argument(py, format!("{name} must be finite, got {x}"))),
+        Some(0.0) => Ok(None),
+        v => Ok(v),
+    }
+}
+
 #[guard]
 #[pymethods]
 impl PyStats {
-    /// `method`: "tempo" or "histogram"; `model`: a model file (default: the shipped one).
+    /// `method`: "warp", "histogram", "hmm" or "tempo" (default: the model's); `model`: a
+    /// model file (default: the shipped one). The `*_max` values scale the histogram
+    /// draws as in ASMD 0.5.1 (`None` or 0: no scaling).
     #[new]
-    #[pyo3(signature = (method=None, model=None, seed=Seed(1992)))]
+    #[pyo3(signature = (method=None, model=None, seed=Seed(1992), ons_dev_max=Some(0.2), dur_dev_max=Some(0.2), mean_max_ons=None, mean_max_dur=None, ons_max=None, dur_max=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         method: Option<&str>,
         model: Option<PathBuf>,
         seed: Seed,
+        ons_dev_max: Option<f64>,
+        dur_dev_max: Option<f64>,
+        mean_max_ons: Option<f64>,
+        mean_max_dur: Option<f64>,
+        ons_max: Option<f64>,
+        dur_max: Option<f64>,
     ) -> PyResult<Self> {
-        let model = match model {
+        let mut model = match model {
             Some(p) => Model::read(&p).py_err(py)?,
             None => Model::shipped().py_err(py)?,
         };
@@ -96,6 +155,13 @@ impl PyStats {
             Some(m) => m.parse::<Method>().py_err(py)?,
             None => model.method,
         };
+        let h = &mut model.histogram;
+        h.ons_dev_max = max_value(py, "ons_dev_max", ons_dev_max)?;
+        h.dur_dev_max = max_value(py, "dur_dev_max", dur_dev_max)?;
+        h.mean_max_ons = max_value(py, "mean_max_ons", mean_max_ons)?;
+        h.mean_max_dur = max_value(py, "mean_max_dur", mean_max_dur)?;
+        h.ons_max = max_value(py, "ons_max", ons_max)?;
+        h.dur_max = max_value(py, "dur_max", dur_max)?;
         Ok(PyStats {
             stats: Stats::default(),
             skipped: Vec::new(),
@@ -154,8 +220,8 @@ impl PyStats {
         Ok(added)
     }
 
-    /// Add the statistics of one matched song given as aligned arrays (performance and
-    /// stretched score notes of the same matched pairs).
+    /// Add the statistics of one matched song given as aligned arrays: performance and
+    /// written score times of the same notes.
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (name, perf_onsets, perf_offsets, score_onsets, score_offsets, pitches))]
     fn add_song(
@@ -168,51 +234,122 @@ impl PyStats {
         score_offsets: Vec<f64>,
         pitches: Vec<f64>,
     ) -> PyResult<()> {
-        let n = pitches.len();
-        if [&perf_onsets, &perf_offsets, &score_onsets, &score_offsets]
-            .iter()
-            .any(|v| v.len() != n)
-        {
-            return Err(argument(
-                py,
-                "add_song: every array must have the same length",
-            ));
-        }
-        if n == 0 {
-            return Err(argument(py, "add_song: no notes"));
-        }
-        self.stats.add_song(misalign::stats::SongStats {
-            name: name.clone(),
-            piece: name,
-            perf_onsets,
-            perf_offsets,
-            pitches,
-            score_onsets,
-            score_offsets,
-            score_fraction: 1.0,
-            perf_fraction: 1.0,
-            seconds: 0.0,
-        });
+        let s = SongStats::from_matched(
+            &name,
+            &name,
+            &pitches,
+            &perf_onsets,
+            &perf_offsets,
+            &score_onsets,
+            &score_offsets,
+        )
+        .py_err(py)?;
+        self.stats.add_song(s);
         Ok(())
     }
 
-    /// Train both methods on the filled statistics; the trained model replaces the
-    /// current one (the method in use is kept).
-    fn train_on_filled_stats(&mut self, py: Python<'_>) -> PyResult<()> {
+    /// Add one song's onset differences and duration ratios (ASMD 0.5.1's
+    /// `add_data_to_histograms`): for the histogram and HMM methods only.
+    fn add_diffs(
+        &mut self,
+        py: Python<'_>,
+        ons_diffs: Vec<f64>,
+        dur_ratios: Vec<f64>,
+    ) -> PyResult<()> {
+        self.stats.add_diffs(&ons_diffs, &dur_ratios).py_err(py)
+    }
+
+    /// Copy the filled statistics of another generator (`HistStats(stats=...)`).
+    fn copy_stats_from(&mut self, other: PyRef<'_, PyStats>) {
+        self.stats = other.stats.clone();
+        self.skipped = other.skipped.clone();
+    }
+
+    /// Train the method in use (and the song histograms every method draws from) on the
+    /// filled statistics; the trained model replaces the current one. `all`: train every
+    /// method the statistics allow.
+    #[pyo3(signature = (all=false))]
+    fn train_on_filled_stats(&mut self, py: Python<'_>, all: bool) -> PyResult<()> {
         let st = &self.stats;
-        let mut model = py.detach(|| st.train("asmd.alignment_stats")).py_err(py)?;
-        model.method = self.method;
+        let method = self.method;
+        let h = self.model.histogram.clone();
+        let mut model = py
+            .detach(|| {
+                if all {
+                    st.train("asmd.alignment_stats")
+                } else {
+                    st.train_methods("asmd.alignment_stats", &[method])
+                }
+            })
+            .py_err(py)?;
+        // keep the user's scaling of the histogram draws
+        model.histogram.ons_dev_max = h.ons_dev_max;
+        model.histogram.dur_dev_max = h.dur_dev_max;
+        model.histogram.mean_max_ons = h.mean_max_ons;
+        model.histogram.mean_max_dur = h.mean_max_dur;
+        model.histogram.ons_max = h.ons_max;
+        model.histogram.dur_max = h.dur_max;
+        model.method = method;
         self.model = model;
         self.song = None;
         Ok(())
     }
 
-    /// Evaluate both methods on the filled statistics (70/30 split by piece).
-    #[pyo3(signature = (seed=Seed(1992)))]
-    fn evaluate(&self, py: Python<'_>, seed: Seed) -> PyResult<String> {
+    /// Evaluate the methods on the filled statistics (70/30 split by piece): a dict.
+    #[pyo3(signature = (seed=Seed(1992), draws=Count(eval::DEFAULT_DRAWS), methods=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        seed: Seed,
+        draws: Count,
+        methods: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let methods = match methods {
+            None => Method::ALL.to_vec(),
+            Some(v) => v
+                .iter()
+                .map(|m| m.parse::<Method>())
+                .collect::<asmd::Result<Vec<_>>>()
+                .py_err(py)?,
+        };
         let songs = &self.stats.songs;
-        let ev = py.detach(|| misalign::evaluate(songs, seed.0)).py_err(py)?;
-        serde_json::to_string(&ev).map_err(|e| argument(py, e.to_string()))
+        let opts = EvalOptions {
+            seed: seed.0,
+            draws: draws.0.max(1),
+            methods,
+        };
+        let ev = py.detach(|| eval::evaluate_with(songs, &opts)).py_err(py)?;
+        serialize(py, &ev)
+    }
+
+    /// Score this generator's model and method on every song filled into `data` (no
+    /// split): a dict with the real scores' summary and the rows of the identity
+    /// baseline and of this method.
+    #[pyo3(signature = (data, seed=Seed(1992), draws=Count(eval::DEFAULT_DRAWS)))]
+    fn score_on<'py>(
+        &self,
+        py: Python<'py>,
+        data: PyRef<'_, PyStats>,
+        seed: Seed,
+        draws: Count,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let songs = &data.stats.songs;
+        if songs.is_empty() {
+            return Err(argument(py, "no matched song to evaluate on"));
+        }
+        let model = &self.model;
+        let method = self.method;
+        let (real, rows) = py
+            .detach(|| eval::score_methods(model, &[method], songs, seed.0, draws.0.max(1)))
+            .py_err(py)?;
+        let v = serde_json::json!({
+            "test_songs": songs.len(),
+            "seed": seed.0,
+            "draws": draws.0.max(1),
+            "real_inversion_rate": real.inversion_rate(),
+            "methods": rows,
+        });
+        to_py(py, &v)
     }
 
     /// Reseed the random generator (and forget the current song draw).
@@ -224,22 +361,76 @@ impl PyStats {
 
     /// Draw new song-level parameters.
     fn new_song<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.generator().new_song(&mut self.rng);
+        let s = self.generator(py)?.new_song(&mut self.rng);
         self.song = Some(s);
         song_dict(py, &s)
     }
 
     /// The current song-level parameters (drawn now if none).
     fn current_song<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.song();
+        let s = self.song(py)?;
         song_dict(py, &s)
     }
 
+    /// `k` values from a song-level histogram: `onset_dev`, `duration_dev`, `mean_ons`,
+    /// `mean_dur`.
+    fn song_values<'py>(
+        &mut self,
+        py: Python<'py>,
+        which: &str,
+        k: Count,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let v = self
+            .generator(py)?
+            .song_values(&mut self.rng, which, k.0)
+            .py_err(py)?;
+        Ok(array(py, v))
+    }
+
+    /// `k` standardised onset differences (`onsets`) or duration ratios (`durations`).
+    fn diffs<'py>(
+        &mut self,
+        py: Python<'py>,
+        which: &str,
+        k: Count,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let g = self.generator(py)?;
+        let v = match which {
+            "onsets" => g.onset_diffs(&mut self.rng, k.0),
+            "durations" => g.duration_ratios(&mut self.rng, k.0),
+            _ => Err(asmd::Error::argument(format!(
+                "no differences named `{which}` (onsets, durations)"
+            ))),
+        }
+        .py_err(py)?;
+        Ok(array(py, v))
+    }
+
     /// New onsets for aligned onsets, input order, not shifted.
-    fn random_onsets<'py>(&mut self, py: Python<'py>, aligned: Vec<f64>) -> Bound<'py, PyAny> {
-        let s = self.song();
-        let v = self.generator().draw_onsets(&mut self.rng, &s, &aligned);
-        array(py, v)
+    fn random_onsets<'py>(
+        &mut self,
+        py: Python<'py>,
+        aligned: Vec<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if aligned.iter().any(|v| !v.is_finite()) {
+            return Err(argument(py, "get_random_onsets: onsets must be finite"));
+        }
+        let s = self.song(py)?;
+        let v = self.generator(py)?.draw_onsets(&mut self.rng, &s, &aligned);
+        Ok(array(py, v))
+    }
+
+    /// New durations for aligned durations (input order).
+    fn random_durations<'py>(
+        &mut self,
+        py: Python<'py>,
+        durations: Vec<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.song(py)?;
+        let v = self
+            .generator(py)?
+            .draw_durations(&mut self.rng, &s, &durations);
+        Ok(array(py, v))
     }
 
     /// New offsets for aligned notes given their new onsets, input order.
@@ -261,8 +452,8 @@ impl PyStats {
                 ),
             ));
         }
-        let s = self.song();
-        let v = self.generator().draw_offsets(
+        let s = self.song(py)?;
+        let v = self.generator(py)?.draw_offsets(
             &mut self.rng,
             &s,
             &aligned_onsets,
@@ -302,7 +493,7 @@ impl PyStats {
             },
             ..Default::default()
         };
-        self.generator().misalign(&mut gt, seed.0);
+        self.generator(py)?.misalign(&mut gt, seed.0).py_err(py)?;
         let m = gt.misaligned;
         pyo3::types::PyTuple::new(
             py,
@@ -333,10 +524,13 @@ impl PyStats {
     /// The method in use.
     #[getter]
     fn method(&self) -> &'static str {
-        match self.method {
-            Method::Histogram => "histogram",
-            Method::Tempo => "tempo",
-        }
+        self.method.name()
+    }
+
+    /// The methods the model has a part for.
+    #[getter]
+    fn model_methods(&self) -> Vec<&'static str> {
+        self.model.methods().iter().map(|m| m.name()).collect()
     }
 
     /// The seed last set.
@@ -352,7 +546,7 @@ impl PyStats {
     }
 
     /// One of the collected statistics as an array: ons_diffs, dur_ratios, means_ons,
-    /// means_dur, ons_dev, dur_dev.
+    /// means_dur, ons_dev, dur_dev, ons_lengths (values per song).
     fn collected<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let s = &self.stats;
         let v = match name {
@@ -362,6 +556,9 @@ impl PyStats {
             "means_dur" => &s.means_dur,
             "ons_dev" => &s.ons_dev,
             "dur_dev" => &s.dur_dev,
+            "ons_lengths" | "dur_lengths" => {
+                return Ok(array(py, s.lengths.iter().map(|&n| n as f64).collect()))
+            }
             _ => return Err(argument(py, format!("no statistic named `{name}`"))),
         };
         Ok(array(py, v.clone()))
@@ -393,7 +590,59 @@ impl PyStats {
     }
 }
 
+/// Match the notes of a score and a performance (any order, the score stretched onto
+/// the performance first): `(score indices, performance indices)` of the pairs, by
+/// score index. Raises when either is empty or the time budget runs out.
+#[guard]
+#[pyfunction]
+#[pyo3(signature = (score, perf, timeout=20.0))]
+fn match_notes<'py>(
+    py: Python<'py>,
+    score: Vec<(f64, f64, f64)>,
+    perf: Vec<(f64, f64, f64)>,
+    timeout: f64,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    if !(timeout.is_finite() && timeout > 0.0) {
+        return Err(argument(
+            py,
+            format!("timeout must be positive, got {timeout}"),
+        ));
+    }
+    let notes = |v: &[(f64, f64, f64)]| -> Vec<MatchNote> {
+        v.iter()
+            .map(|&(p, on, off)| MatchNote::new(p, on, off))
+            .collect()
+    };
+    let (s, p) = (notes(&score), notes(&perf));
+    if s.iter()
+        .chain(&p)
+        .any(|n| !(n.pitch.is_finite() && n.onset.is_finite() && n.offset.is_finite()))
+    {
+        return Err(argument(
+            py,
+            "match_notes: pitches, onsets and offsets must be finite",
+        ));
+    }
+    let opts = MatchOptions {
+        time_budget: Duration::try_from_secs_f64(timeout)
+            .map_err(|_| argument(py, format!("timeout {timeout} s is out of range")))?,
+        ..Default::default()
+    };
+    let m = py
+        .detach(|| misalign::match_notes(&s, &p, &opts))
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("cannot match the notes: {e}"))
+        })?;
+    let si: Vec<i64> = m.pairs.iter().map(|&(i, _)| i as i64).collect();
+    let pi: Vec<i64> = m.pairs.iter().map(|&(_, j)| j as i64).collect();
+    Ok((
+        PyArray1::from_vec(py, si).into_any(),
+        PyArray1::from_vec(py, pi).into_any(),
+    ))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStats>()?;
+    m.add_function(wrap_pyfunction!(match_notes, m)?)?;
     Ok(())
 }

@@ -318,16 +318,19 @@ fn misalign_hook_runs_only_for_level_two_with_stable_seeds() {
     );
     let seen: Arc<Mutex<Vec<(String, u64, usize)>>> = Arc::default();
     let log = seen.clone();
-    let hook = move |gt: &mut GroundTruth, ctx: &SongContext| {
-        log.lock()
-            .unwrap()
-            .push((ctx.relative_path.to_string(), ctx.seed, ctx.song_index));
-        let p = gt.precise_alignment.clone();
-        gt.misaligned.onsets = p.onsets.iter().rev().map(|x| x + 1.0).collect();
-        gt.misaligned.offsets = p.offsets.iter().rev().map(|x| x + 2.0).collect();
-        gt.misaligned.pitches = p.pitches.iter().rev().copied().collect();
-        gt.missing = vec![false; p.onsets.len()];
-        gt.extra = vec![false; p.onsets.len()];
+    let hook = move |gts: &mut [&mut GroundTruth], ctx: &SongContext| {
+        assert_eq!(gts.len(), ctx.files.len());
+        for (gt, f) in gts.iter_mut().zip(ctx.files) {
+            log.lock()
+                .unwrap()
+                .push((f.relative_path.to_string(), f.seed, ctx.song_index));
+            let p = gt.precise_alignment.clone();
+            gt.misaligned.onsets = p.onsets.iter().rev().map(|x| x + 1.0).collect();
+            gt.misaligned.offsets = p.offsets.iter().rev().map(|x| x + 2.0).collect();
+            gt.misaligned.pitches = p.pitches.iter().rev().copied().collect();
+            gt.missing = vec![false; p.onsets.len()];
+            gt.extra = vec![false; p.onsets.len()];
+        }
         Ok(())
     };
     let o = ConvertOptions {
@@ -412,4 +415,72 @@ fn parts_split_the_songs_and_give_the_same_files() {
     };
     let e = convert(&[definition("demo", MIDI, songs)], &Registry::builtin(), &o).unwrap_err();
     assert!(e.message().contains("part 2 of 2"), "{e}");
+}
+
+/// The files of a misaligned song share one timeline: when one must be redone, the hook
+/// gets them all (and all are rewritten); without misalignment only the stale one is.
+#[test]
+fn misalign_hook_gets_the_whole_song() {
+    let (_t, install) = tree();
+    let songs: &[(&str, &[&str], &[&str])] =
+        &[("a", &["demo/a-0.json.gz", "demo/a-1.json.gz"], &["gen"])];
+    let calls: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let log = calls.clone();
+    let hook = move |gts: &mut [&mut GroundTruth], ctx: &SongContext| {
+        log.lock().unwrap().push(
+            ctx.files
+                .iter()
+                .map(|f| f.relative_path.to_string())
+                .collect(),
+        );
+        assert_eq!(ctx.seed, file_seed(7, "demo/a-0.json.gz#song"));
+        for (gt, f) in gts.iter_mut().zip(ctx.files) {
+            assert_eq!(f.seed, file_seed(7, f.relative_path));
+            let n = gt.precise_alignment.len();
+            gt.misaligned = gt.precise_alignment.clone();
+            gt.missing = vec![false; n];
+            gt.extra = vec![false; n];
+        }
+        Ok(())
+    };
+    let with_hook = ConvertOptions {
+        seed: 7,
+        misalign: Some(Arc::new(hook)),
+        ..opts(&install)
+    };
+    let s = convert(
+        &[definition("demo", MIDI, songs)],
+        &Registry::builtin(),
+        &with_hook,
+    )
+    .unwrap();
+    assert!(s.is_success(), "{s}");
+    assert_eq!(s.songs[0].written.len(), 2);
+    std::fs::remove_file(install.join("demo/a-1.json.gz")).unwrap();
+    let s = convert(
+        &[definition("demo", MIDI, songs)],
+        &Registry::builtin(),
+        &with_hook,
+    )
+    .unwrap();
+    assert_eq!(s.songs[0].written.len(), 2, "both files redone together");
+    assert!(s.songs[0].up_to_date.is_empty());
+    let all = vec![
+        "demo/a-0.json.gz".to_string(),
+        "demo/a-1.json.gz".to_string(),
+    ];
+    assert_eq!(*calls.lock().unwrap(), vec![all.clone(), all]);
+    std::fs::remove_file(install.join("demo/a-1.json.gz")).unwrap();
+    let s = convert(
+        &[definition("demo", MIDI, songs)],
+        &Registry::builtin(),
+        &opts(&install),
+    )
+    .unwrap();
+    assert_eq!(
+        s.songs[0].written.len(),
+        1,
+        "without misalignment only the stale file"
+    );
+    assert_eq!(s.songs[0].up_to_date, vec!["demo/a-0.json.gz".to_string()]);
 }

@@ -61,8 +61,8 @@ pub use merge::{merge_into, merge_outputs, track_index};
 pub use midi::MidiParams;
 pub use phenicx::note_name_to_number;
 pub use pipeline::{
-    check_definition, convert, convert_song, file_seed, track_of, ConvertOptions, MisalignHook,
-    SongContext, DEFAULT_SEED,
+    check_definition, convert, convert_song, file_seed, track_of, ConvertOptions, GtFile,
+    MisalignHook, SongContext, DEFAULT_SEED,
 };
 pub use registry::{
     change_ext, ConverterFn, ConverterOutput, ConverterSpec, Input, ParamsCheck, Registry,

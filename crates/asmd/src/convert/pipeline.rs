@@ -30,12 +30,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files::Boundary;
 use crate::ground_truth::GroundTruth;
 
-/// A hook that adds artificial misalignment to a ground truth (SPEC §7). It is called for
+/// A hook that adds artificial misalignment to the ground truth of one song (SPEC §7):
+/// all its files at once, so that they can share one score timeline. It is called for
 /// songs in a group whose `misaligned` level is 2, after merging, sorting and choosing
-/// the instrument, before validation.
-pub type MisalignHook = dyn Fn(&mut GroundTruth, &SongContext) -> Result<()> + Send + Sync;
+/// the instrument, before validation; when one file of such a song must be redone, all
+/// are.
+pub type MisalignHook = dyn Fn(&mut [&mut GroundTruth], &SongContext) -> Result<()> + Send + Sync;
 
-/// What a [`MisalignHook`] knows about the ground truth it is given.
+/// What a [`MisalignHook`] knows about the song it is given.
 #[derive(Debug, Clone, Copy)]
 pub struct SongContext<'a> {
     /// The song's dataset.
@@ -44,6 +46,16 @@ pub struct SongContext<'a> {
     pub song_index: usize,
     /// The song.
     pub song: &'a Song,
+    /// The files given to the hook, in the same order.
+    pub files: &'a [GtFile<'a>],
+    /// A seed for the song: derived from the run's seed and the song's first
+    /// ground-truth path, so it does not depend on processing order or thread count.
+    pub seed: u64,
+}
+
+/// One ground-truth file of a [`SongContext`].
+#[derive(Debug, Clone, Copy)]
+pub struct GtFile<'a> {
     /// Position of this ground-truth path in `song.ground_truth`.
     pub gt_index: usize,
     /// The track index `k` of `...-<k>.json.gz`.
@@ -52,8 +64,7 @@ pub struct SongContext<'a> {
     pub relative_path: &'a str,
     /// The absolute ground-truth path.
     pub path: &'a Path,
-    /// A seed for this file: derived from the run's seed and `relative_path`, so it does
-    /// not depend on processing order or thread count.
+    /// A seed for this file, derived from the run's seed and `relative_path`.
     pub seed: u64,
 }
 
@@ -185,10 +196,13 @@ pub fn check_definition(def: &Definition, registry: &Registry) -> Result<()> {
 }
 
 enum GtResult {
-    Ready(PathBuf, String, Box<GroundTruth>),
-    UpToDate(String),
+    /// Converted, not yet misaligned nor checked: (gt index, track, path, relative path).
+    Ready(usize, usize, PathBuf, String, Box<GroundTruth>),
+    UpToDate(usize, String),
     NoInput(String, Vec<PathBuf>),
 }
+
+type Ready = (usize, usize, PathBuf, String, Box<GroundTruth>);
 
 struct Run<'a> {
     registry: &'a Registry,
@@ -233,6 +247,7 @@ impl Run<'_> {
         def: &Definition,
         song_index: usize,
         gt_index: usize,
+        force: bool,
     ) -> std::result::Result<GtResult, Box<GtFailure>> {
         let song = &def.songs[song_index];
         let rel = song.ground_truth[gt_index].as_str();
@@ -274,7 +289,7 @@ impl Run<'_> {
                 .collect();
             return Ok(GtResult::NoInput(rel.to_string(), tried));
         }
-        if !self.options.force {
+        if !force {
             if let Some(out_time) = mtime(&path) {
                 let newest_input = inputs
                     .iter()
@@ -285,7 +300,7 @@ impl Run<'_> {
                     .chain(mtime(&def.origin))
                     .max();
                 if newest_input.is_none_or(|t| t <= out_time) {
-                    return Ok(GtResult::UpToDate(rel.to_string()));
+                    return Ok(GtResult::UpToDate(gt_index, rel.to_string()));
                 }
             }
         }
@@ -321,33 +336,73 @@ impl Run<'_> {
                 .map(String::as_str)
                 .unwrap_or("unknown"),
         );
-        if let Some(hook) = &self.options.misalign {
-            let level2 = song
-                .groups
+        Ok(GtResult::Ready(
+            gt_index,
+            track,
+            path.clone(),
+            rel.to_string(),
+            Box::new(gt),
+        ))
+    }
+
+    /// Misalign the song's converted files together (when asked for), then validate them.
+    fn finish(
+        &self,
+        def: &Definition,
+        song_index: usize,
+        ready: &mut [Ready],
+    ) -> std::result::Result<(), Box<GtFailure>> {
+        let song = &def.songs[song_index];
+        let level2 = song
+            .groups
+            .iter()
+            .any(|g| def.gt_level(g, "misaligned") == 2);
+        if let (Some(hook), true, false) = (&self.options.misalign, level2, ready.is_empty()) {
+            let names: Vec<(usize, usize, PathBuf, String)> = ready
                 .iter()
-                .any(|g| def.gt_level(g, "misaligned") == 2);
-            if level2 {
-                let ctx = SongContext {
-                    definition: def,
-                    song_index,
-                    song,
-                    gt_index,
-                    track,
+                .map(|(i, t, p, r, _)| (*i, *t, p.clone(), r.clone()))
+                .collect();
+            let files: Vec<GtFile> = names
+                .iter()
+                .map(|(gt_index, track, path, rel)| GtFile {
+                    gt_index: *gt_index,
+                    track: *track,
                     relative_path: rel,
-                    path: &path,
+                    path,
                     seed: file_seed(self.options.seed, rel),
-                };
-                hook(&mut gt, &ctx).map_err(|e| fail(None, e))?;
+                })
+                .collect();
+            let song_path = song.ground_truth.first().map_or("", String::as_str);
+            let ctx = SongContext {
+                definition: def,
+                song_index,
+                song,
+                files: &files,
+                seed: file_seed(self.options.seed, &format!("{song_path}#song")),
+            };
+            let mut gts: Vec<&mut GroundTruth> =
+                ready.iter_mut().map(|(.., gt)| gt.as_mut()).collect();
+            hook(&mut gts, &ctx).map_err(|error| {
+                Box::new(GtFailure {
+                    path: names[0].2.clone(),
+                    converter: None,
+                    error,
+                })
+            })?;
+            for gt in gts {
                 gt.misaligned.sort_by_onset();
             }
         }
-        if let Err(c) = gt.check() {
-            return Err(fail(
-                None,
-                Error::new(ErrorKind::Check, c.to_string()).with_file(&path),
-            ));
+        for (_, _, path, _, gt) in ready.iter() {
+            if let Err(c) = gt.check() {
+                return Err(Box::new(GtFailure {
+                    path: path.clone(),
+                    converter: None,
+                    error: Error::new(ErrorKind::Check, c.to_string()).with_file(path),
+                }));
+            }
         }
-        Ok(GtResult::Ready(path.clone(), rel.to_string(), Box::new(gt)))
+        Ok(())
     }
 
     fn song(&self, def: &Definition, song_index: usize) -> SongReport {
@@ -356,6 +411,11 @@ impl Run<'_> {
         let mut up_to_date = Vec::new();
         let mut no_input = Vec::new();
         let n = song.ground_truth.len();
+        let together = self.options.misalign.is_some()
+            && song
+                .groups
+                .iter()
+                .any(|g| def.gt_level(g, "misaligned") == 2);
         let outcome = (|| {
             for gt_index in 0..n {
                 // a path listed twice is converted once, for its last listing (the reference
@@ -364,14 +424,29 @@ impl Run<'_> {
                 if song.ground_truth[gt_index + 1..].contains(rel) {
                     continue;
                 }
-                match self.one_gt(def, song_index, gt_index) {
-                    Ok(GtResult::Ready(p, r, gt)) => ready.push((p, r, gt)),
-                    Ok(GtResult::UpToDate(r)) => up_to_date.push(r),
+                match self.one_gt(def, song_index, gt_index, self.options.force) {
+                    Ok(GtResult::Ready(i, t, p, r, gt)) => ready.push((i, t, p, r, gt)),
+                    Ok(GtResult::UpToDate(i, r)) => up_to_date.push((i, r)),
                     Ok(GtResult::NoInput(r, tried)) => no_input.push((r, tried)),
                     Err(f) => return Outcome::Failed(*f),
                 }
             }
-            for (path, _, gt) in &ready {
+            if together && !ready.is_empty() && !up_to_date.is_empty() {
+                // the song's files share one score timeline: redo them all
+                for (gt_index, _) in std::mem::take(&mut up_to_date) {
+                    match self.one_gt(def, song_index, gt_index, true) {
+                        Ok(GtResult::Ready(i, t, p, r, gt)) => ready.push((i, t, p, r, gt)),
+                        Ok(GtResult::UpToDate(i, r)) => up_to_date.push((i, r)),
+                        Ok(GtResult::NoInput(r, tried)) => no_input.push((r, tried)),
+                        Err(f) => return Outcome::Failed(*f),
+                    }
+                }
+                ready.sort_by_key(|r| r.0);
+            }
+            if let Err(f) = self.finish(def, song_index, &mut ready) {
+                return Outcome::Failed(*f);
+            }
+            for (_, _, path, _, gt) in &ready {
                 if let Err(e) = gt.write_path(path) {
                     return Outcome::Failed(GtFailure {
                         path: path.clone(),
@@ -392,10 +467,10 @@ impl Run<'_> {
             }
             Outcome::Converted
         })();
-        let mut files: Vec<String> = ready.iter().map(|(_, r, _)| r.clone()).collect();
-        files.extend(up_to_date.iter().cloned());
+        let mut files: Vec<String> = ready.iter().map(|(_, _, _, r, _)| r.clone()).collect();
+        files.extend(up_to_date.iter().map(|(_, r)| r.clone()));
         let written = if matches!(outcome, Outcome::Converted) {
-            ready.iter().map(|(p, _, _)| p.clone()).collect()
+            ready.iter().map(|(_, _, p, _, _)| p.clone()).collect()
         } else {
             Vec::new()
         };
@@ -406,7 +481,11 @@ impl Run<'_> {
             title: song.title.clone(),
             outcome,
             written,
-            up_to_date: if failed { Vec::new() } else { up_to_date },
+            up_to_date: if failed {
+                Vec::new()
+            } else {
+                up_to_date.into_iter().map(|(_, r)| r).collect()
+            },
             no_input,
             files: if failed { Vec::new() } else { files },
         }

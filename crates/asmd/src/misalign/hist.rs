@@ -33,7 +33,7 @@ pub struct Histogram {
 }
 
 /// numpy's `percentile(x, q)` with the default linear method, on sorted data.
-fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
     let q = q / 100.0;
     // numpy: n * q + (alpha + q * (1 - alpha - beta)) - 1 with alpha = beta = 1

@@ -1,25 +1,32 @@
 //! Statistics of matched score/performance pairs, and the trained model file.
 //!
-//! Data flows: [`SongPair`]s -> [`match_notes`] -> per-song [`SongStats`] (onset
-//! differences score - performance and duration ratios performance / score over the
-//! matched notes, plus the performance positions) -> [`Stats`] (the reference's
-//! per-song means and stds and pooled standardised values, plus what the tempo method
-//! needs) -> [`Model`]: the reference's histograms ([`HistModel`]) and our tempo-curve
-//! model ([`TempoModel`]) in one versioned, human-readable JSON file.
+//! Data flows: [`SongPair`]s -> [`match_notes`] -> per-song [`SongStats`] (the matched
+//! notes: performance times, score times as written and stretched onto the performance)
+//! -> [`Stats`] (the reference's per-song means and stds and pooled standardised onset
+//! differences and duration ratios, plus the songs themselves) -> [`Model`]: one
+//! versioned, human-readable JSON file holding every method's part — the reference's
+//! histograms ([`HistModel`], always) and HMMs ([`HmmModel`]), the tempo-curve model
+//! ([`TempoModel`]) and the calibrated warp model ([`WarpModel`]).
 //! The default model, trained on asap-dev, ships inside the crate ([`Model::shipped`]).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::hist::Histogram;
-use super::matching::{match_notes, stretch, MatchOptions};
+use super::hmm::HmmModel;
+use super::matching::{match_notes, stretch, MatchNote, MatchOptions};
 use super::pairs::SongPair;
+use super::warp::WarpModel;
 use crate::error::{Error, Result};
 
 /// Identifies model files.
 pub const MODEL_FORMAT: &str = "asmd-misalignment-model";
-/// The model file version this build reads and writes.
-pub const MODEL_VERSION: u32 = 1;
+/// The model file version this build reads and writes (2: HMM and warp parts; every
+/// part but the histograms optional).
+pub const MODEL_VERSION: u32 = 2;
+/// Seed of the random choices made while training (HMM subsampling, the warp model's
+/// calibration), so that the same data give the same model.
+pub const TRAINING_SEED: u64 = 1992;
 /// Number of position bins of the mean tempo-deviation profile.
 pub const PROFILE_BINS: usize = 40;
 
@@ -38,10 +45,15 @@ pub struct SongStats {
     pub perf_offsets: Vec<f64>,
     /// Pitches.
     pub pitches: Vec<f64>,
-    /// Stretched-score onsets.
+    /// Stretched-score onsets (the score mapped onto the performance's span, as the
+    /// reference compares them).
     pub score_onsets: Vec<f64>,
     /// Stretched-score offsets.
     pub score_offsets: Vec<f64>,
+    /// Score onsets as written (seconds at the score's own tempo).
+    pub raw_score_onsets: Vec<f64>,
+    /// Score offsets as written.
+    pub raw_score_offsets: Vec<f64>,
     /// Fraction of the score's notes matched.
     pub score_fraction: f64,
     /// Fraction of the performance's notes matched.
@@ -51,6 +63,72 @@ pub struct SongStats {
 }
 
 impl SongStats {
+    /// A song from matched notes given in any order: performance and written score
+    /// times of the same notes. The score is stretched linearly onto the performance's
+    /// span (first onset to last offset of these notes) for the reference's statistics;
+    /// notes are ordered by performance onset.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_matched(
+        name: &str,
+        piece: &str,
+        pitches: &[f64],
+        perf_onsets: &[f64],
+        perf_offsets: &[f64],
+        score_onsets: &[f64],
+        score_offsets: &[f64],
+    ) -> Result<SongStats> {
+        let n = pitches.len();
+        if [perf_onsets, perf_offsets, score_onsets, score_offsets]
+            .iter()
+            .any(|v| v.len() != n)
+        {
+            return Err(Error::argument(format!(
+                "song `{name}`: every array must have one value per note ({n} pitches)"
+            )));
+        }
+        if n == 0 {
+            return Err(Error::argument(format!("song `{name}`: no notes")));
+        }
+        let all = [
+            pitches,
+            perf_onsets,
+            perf_offsets,
+            score_onsets,
+            score_offsets,
+        ];
+        if all.iter().any(|v| v.iter().any(|x| !x.is_finite())) {
+            return Err(Error::argument(format!(
+                "song `{name}`: times and pitches must be finite"
+            )));
+        }
+        let note = |o: &[f64], f: &[f64]| -> Vec<MatchNote> {
+            (0..n)
+                .map(|i| MatchNote::new(pitches[i], o[i], f[i]))
+                .collect()
+        };
+        let st = stretch(
+            &note(score_onsets, score_offsets),
+            &note(perf_onsets, perf_offsets),
+        );
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| perf_onsets[a].total_cmp(&perf_onsets[b]).then(a.cmp(&b)));
+        let pick = |v: &[f64]| order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        Ok(SongStats {
+            name: name.to_string(),
+            piece: piece.to_string(),
+            perf_onsets: pick(perf_onsets),
+            perf_offsets: pick(perf_offsets),
+            pitches: pick(pitches),
+            score_onsets: order.iter().map(|&i| st[i].onset).collect(),
+            score_offsets: order.iter().map(|&i| st[i].offset).collect(),
+            raw_score_onsets: pick(score_onsets),
+            raw_score_offsets: pick(score_offsets),
+            score_fraction: 1.0,
+            perf_fraction: 1.0,
+            seconds: 0.0,
+        })
+    }
+
     /// Onset differences, score - performance.
     pub fn ons_diffs(&self) -> Vec<f64> {
         self.score_onsets
@@ -126,6 +204,8 @@ fn song_stats(p: &SongPair, opts: &MatchOptions) -> std::result::Result<SongStat
         pitches: pairs.iter().map(|&(_, j)| p.perf[j].pitch).collect(),
         score_onsets: pairs.iter().map(|&(i, _)| st[i].onset).collect(),
         score_offsets: pairs.iter().map(|&(i, _)| st[i].offset).collect(),
+        raw_score_onsets: pairs.iter().map(|&(i, _)| p.score[i].onset).collect(),
+        raw_score_offsets: pairs.iter().map(|&(i, _)| p.score[i].offset).collect(),
         score_fraction: m.score_fraction,
         perf_fraction: m.perf_fraction,
         seconds: m.seconds,
@@ -165,24 +245,69 @@ pub struct Stats {
     pub ons_dev: Vec<f64>,
     /// Per-song duration-ratio std.
     pub dur_dev: Vec<f64>,
-    /// The songs themselves (for the tempo model).
+    /// Number of values each song added (the HMMs train on one sequence per song).
+    pub lengths: Vec<usize>,
+    /// The songs with their notes (for the tempo and warp methods); songs added as bare
+    /// differences ([`Stats::add_diffs`]) are not here.
     pub songs: Vec<SongStats>,
 }
 
 impl Stats {
-    /// Add one matched song (the reference's `add_data_to_histograms`).
+    /// Add one matched song.
     pub fn add_song(&mut self, s: SongStats) {
-        let ons = s.ons_diffs();
-        let dur = s.dur_ratios();
-        let (mo, so) = mean_std(&ons);
-        let (md, sd) = mean_std(&dur);
+        // notes of zero length in the score have no duration ratio
+        let keep: Vec<usize> = (0..s.pitches.len())
+            .filter(|&i| s.score_offsets[i] > s.score_onsets[i])
+            .collect();
+        let ons: Vec<f64> = s.ons_diffs();
+        let dur: Vec<f64> = s.dur_ratios();
+        let ons: Vec<f64> = keep.iter().map(|&i| ons[i]).collect();
+        let dur: Vec<f64> = keep.iter().map(|&i| dur[i]).collect();
+        if self.add_diffs(&ons, &dur).is_ok() {
+            self.songs.push(s);
+        }
+    }
+
+    /// Add one song's onset differences (score - performance) and duration ratios
+    /// (performance / score) of its matched notes: the reference's
+    /// `add_data_to_histograms(ons_diffs, dur_ratios)`. Such a song feeds the
+    /// histogram and HMM methods only.
+    pub fn add_diffs(&mut self, ons_diffs: &[f64], dur_ratios: &[f64]) -> Result<()> {
+        if ons_diffs.is_empty() || ons_diffs.len() != dur_ratios.len() {
+            return Err(Error::argument(format!(
+                "a song needs as many duration ratios as onset differences, at least one ({} and {})",
+                ons_diffs.len(),
+                dur_ratios.len()
+            )));
+        }
+        if ons_diffs.iter().chain(dur_ratios).any(|v| !v.is_finite()) {
+            return Err(Error::argument(
+                "onset differences and duration ratios must be finite",
+            ));
+        }
+        let (mo, so) = mean_std(ons_diffs);
+        let (md, sd) = mean_std(dur_ratios);
         self.means_ons.push(mo);
         self.ons_dev.push(so);
         self.means_dur.push(md);
         self.dur_dev.push(sd);
-        self.ons_diffs.extend(standardise(&ons));
-        self.dur_ratios.extend(standardise(&dur));
-        self.songs.push(s);
+        self.ons_diffs.extend(standardise(ons_diffs));
+        self.dur_ratios.extend(standardise(dur_ratios));
+        self.lengths.push(ons_diffs.len());
+        Ok(())
+    }
+
+    /// Per-song slices of the pooled standardised onset differences and duration ratios.
+    pub fn sequences(&self) -> (Vec<&[f64]>, Vec<&[f64]>) {
+        let mut ons = Vec::with_capacity(self.lengths.len());
+        let mut dur = Vec::with_capacity(self.lengths.len());
+        let mut at = 0;
+        for &n in &self.lengths {
+            ons.push(&self.ons_diffs[at..at + n]);
+            dur.push(&self.dur_ratios[at..at + n]);
+            at += n;
+        }
+        (ons, dur)
     }
 
     /// Match `pairs` and collect their statistics; returns the skipped pairs too.
@@ -195,19 +320,55 @@ impl Stats {
         (st, skipped)
     }
 
-    /// Train both methods (`train_on_filled_stats`).
+    /// Train every method these statistics allow (`train_on_filled_stats`): the
+    /// histogram and HMM methods always, the tempo and warp methods when songs with
+    /// notes were added. The model's default method is the warp method when trained.
     pub fn train(&self, source: &str) -> Result<Model> {
-        if self.songs.is_empty() {
+        let mut methods = vec![Method::Histogram, Method::Hmm];
+        if !self.songs.is_empty() {
+            methods.extend([Method::Tempo, Method::Warp]);
+        }
+        self.train_methods(source, &methods)
+    }
+
+    /// Train the histograms (every model has them: all methods draw song-level values
+    /// from them in `get_random_*`) and the given methods' parts.
+    pub fn train_methods(&self, source: &str, methods: &[Method]) -> Result<Model> {
+        if self.lengths.is_empty() {
             return Err(Error::argument(
                 "no matched song to train the misalignment model on",
             ));
         }
+        let needs_songs = methods
+            .iter()
+            .any(|m| matches!(m, Method::Tempo | Method::Warp));
+        if needs_songs && self.songs.is_empty() {
+            return Err(Error::argument(
+                "the tempo and warp methods need songs with their notes (only bare differences were added)",
+            ));
+        }
+        let has = |m: Method| methods.contains(&m);
+        let hmm = if has(Method::Hmm) {
+            let (ons, dur) = self.sequences();
+            Some(HmmModel::train(&ons, &dur, TRAINING_SEED)?)
+        } else {
+            None
+        };
+        let warp = if has(Method::Warp) {
+            Some(WarpModel::train(&self.songs, TRAINING_SEED)?)
+        } else {
+            None
+        };
+        let method = [Method::Warp, Method::Tempo, Method::Hmm]
+            .into_iter()
+            .find(|m| has(*m))
+            .unwrap_or(Method::Histogram);
         Ok(Model {
             format: MODEL_FORMAT.into(),
             version: MODEL_VERSION,
-            method: Method::Tempo,
+            method,
             source: source.into(),
-            songs: self.songs.len(),
+            songs: self.lengths.len(),
             histogram: HistModel {
                 ons_dev_max: Some(0.2),
                 dur_dev_max: Some(0.2),
@@ -222,29 +383,58 @@ impl Stats {
                 ons_dev_hist: Histogram::new(&self.ons_dev)?,
                 dur_dev_hist: Histogram::new(&self.dur_dev)?,
             },
-            tempo: TempoModel::train(&self.songs),
+            hmm,
+            tempo: has(Method::Tempo).then(|| TempoModel::train(&self.songs)),
+            warp,
         })
     }
 }
 
-/// Which generator a model uses by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A misalignment method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// The reference's histogram method (ASMD 0.5.1).
+    /// The reference's histogram method (ASMD 0.5.1 `HistStats`).
     Histogram,
-    /// Our tempo-curve method.
+    /// The reference's HMM method (ASMD 0.5.1 `HMMStats`).
+    Hmm,
+    /// The tempo-curve method of asmd 0.6.
     Tempo,
+    /// The calibrated time warp (the default): one score timeline per song.
+    Warp,
+}
+
+impl Method {
+    /// Every method, in the order tables list them.
+    pub const ALL: [Method; 4] = [Method::Histogram, Method::Hmm, Method::Tempo, Method::Warp];
+
+    /// The method's name (`histogram`, `hmm`, `tempo`, `warp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Histogram => "histogram",
+            Method::Hmm => "hmm",
+            Method::Tempo => "tempo",
+            Method::Warp => "warp",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl std::str::FromStr for Method {
     type Err = Error;
     fn from_str(s: &str) -> Result<Method> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "histogram" | "hist" => Ok(Method::Histogram),
+            "hmm" => Ok(Method::Hmm),
             "tempo" => Ok(Method::Tempo),
+            "warp" => Ok(Method::Warp),
             _ => Err(Error::argument(format!(
-                "unknown misalignment method `{s}` (expected histogram or tempo)"
+                "unknown misalignment method `{s}` (expected histogram, hmm, tempo or warp)"
             ))),
         }
     }
@@ -443,7 +633,8 @@ pub(crate) fn profile_at(profile: &[f64], u: f64) -> f64 {
     profile[i] + (profile[j] - profile[i]) * (x - i as f64)
 }
 
-/// A trained misalignment model: both methods, and which one generation uses.
+/// A trained misalignment model: every trained method's part, and which one generation
+/// uses by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     /// Always [`MODEL_FORMAT`].
@@ -456,10 +647,18 @@ pub struct Model {
     pub source: String,
     /// Number of training songs.
     pub songs: usize,
-    /// The reference's histogram model.
+    /// The reference's histogram model (also the song-level draws of every method's
+    /// `get_random_*`).
     pub histogram: HistModel,
-    /// Our tempo-curve model.
-    pub tempo: TempoModel,
+    /// The reference's HMM model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hmm: Option<HmmModel>,
+    /// The tempo-curve model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tempo: Option<TempoModel>,
+    /// The calibrated warp model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warp: Option<WarpModel>,
 }
 
 impl Model {
@@ -501,14 +700,51 @@ impl Model {
             hist.validate(name)
                 .map_err(|e| Error::format(origin, format!("$.histogram.{name}"), e.message()))?;
         }
-        if m.tempo.songs.is_empty() || m.tempo.profile.is_empty() {
+        if let Some(t) = &m.tempo {
+            if t.songs.is_empty() || t.profile.is_empty() {
+                return Err(Error::format(
+                    origin,
+                    "$.tempo",
+                    "needs a profile and at least one song",
+                ));
+            }
+        }
+        if let Some(h) = &m.hmm {
+            for (name, g) in [("onsets", &h.onsets), ("durations", &h.durations)] {
+                g.validate()
+                    .map_err(|e| Error::format(origin, format!("$.hmm.{name}"), e))?;
+            }
+        }
+        if let Some(w) = &m.warp {
+            w.validate()
+                .map_err(|(at, e)| Error::format(origin, format!("$.warp.{at}"), e))?;
+        }
+        if !m.has(m.method) {
             return Err(Error::format(
                 origin,
-                "$.tempo",
-                "needs a profile and at least one song",
+                "$.method",
+                format!(
+                    "the default method `{}` has no trained part in this model",
+                    m.method
+                ),
             ));
         }
         Ok(m)
+    }
+
+    /// Whether this model has `method`'s part.
+    pub fn has(&self, method: Method) -> bool {
+        match method {
+            Method::Histogram => true,
+            Method::Hmm => self.hmm.is_some(),
+            Method::Tempo => self.tempo.is_some(),
+            Method::Warp => self.warp.is_some(),
+        }
+    }
+
+    /// The methods this model can generate with.
+    pub fn methods(&self) -> Vec<Method> {
+        Method::ALL.into_iter().filter(|m| self.has(*m)).collect()
     }
 
     /// Read a model file.
