@@ -9,7 +9,7 @@ use std::time::Duration;
 use asmd_py_macros::guard;
 use numpy::PyArray1;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
@@ -38,37 +38,9 @@ fn run_in_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> asmd::Resu
     Ok(pool.install(f))
 }
 
-/// A JSON value as Python objects (dicts, lists, floats, ...).
-fn to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
-    use pyo3::IntoPyObjectExt;
-    Ok(match v {
-        serde_json::Value::Null => py.None().into_bound(py),
-        serde_json::Value::Bool(b) => b.into_bound_py_any(py)?,
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into_bound_py_any(py)?,
-            None => n.as_f64().unwrap_or(f64::NAN).into_bound_py_any(py)?,
-        },
-        serde_json::Value::String(s) => s.into_bound_py_any(py)?,
-        serde_json::Value::Array(a) => {
-            let l = PyList::empty(py);
-            for x in a {
-                l.append(to_py(py, x)?)?;
-            }
-            l.into_any()
-        }
-        serde_json::Value::Object(o) => {
-            let d = PyDict::new(py);
-            for (k, x) in o {
-                d.set_item(k, to_py(py, x)?)?;
-            }
-            d.into_any()
-        }
-    })
-}
-
 fn serialize<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     let json = serde_json::to_value(v).map_err(|e| argument(py, e.to_string()))?;
-    to_py(py, &json)
+    crate::pyvalues::json(py, &json)
 }
 
 /// Statistics, model and random state of one misalignment generator.
@@ -349,7 +321,7 @@ impl PyStats {
             "real_inversion_rate": real.inversion_rate(),
             "methods": rows,
         });
-        to_py(py, &v)
+        crate::pyvalues::json(py, &v)
     }
 
     /// Reseed the random generator (and forget the current song draw).

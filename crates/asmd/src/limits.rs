@@ -205,7 +205,7 @@ pub fn matrix_frames(frames: f64, width: usize, what: &str) -> Result<usize> {
         return Err(Error::argument(format!(
             "{what}: {frames:.0} frames of {width} values ({}) are more than the limit of \
              {MAX_MATRIX_CELLS} values; check the time step and the annotation's times",
-            human_bytes(cells * 8.0)
+            crate::human::bytes_f64(cells * 8.0)
         )));
     }
     Ok(frames as usize)
@@ -236,7 +236,7 @@ pub fn try_grow<T>(v: &mut Vec<T>, additional: usize, what: &str) -> Result<()> 
             crate::ErrorKind::Io,
             format!(
                 "not enough memory for {what}: {} more needed",
-                human_bytes(additional as f64 * std::mem::size_of::<T>() as f64)
+                crate::human::bytes_f64(additional as f64 * std::mem::size_of::<T>() as f64)
             ),
         )
     })
@@ -249,10 +249,6 @@ pub fn try_grow<T>(v: &mut Vec<T>, additional: usize, what: &str) -> Result<()> 
 pub fn presize<T>(declared: u64, plausible: u64) -> usize {
     let cap = (MAX_PRESIZE_BYTES / std::mem::size_of::<T>().max(1)) as u64;
     declared.min(plausible).min(cap) as usize
-}
-
-fn human_bytes(b: f64) -> String {
-    crate::human::bytes_f64(b)
 }
 
 #[cfg(test)]
@@ -309,6 +305,6 @@ mod tests {
                 .contains("not enough memory for a test buffer"),
             "{e}"
         );
-        assert_eq!(human_bytes(1.5e9), "1.5 GB");
+        assert_eq!(crate::human::bytes_f64(1.5e9), "1.5 GB");
     }
 }
